@@ -1,0 +1,56 @@
+/* gp_cli.h: the goldpath command line -- shared option parsing and the
+ * subcommands (run, token, help).  Each subcommand returns the process exit
+ * code: 0 success, 1 a check failed, 2 bad usage or bad input. */
+#ifndef GP_CLI_H
+#define GP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gp_run.h"
+
+#define GP_CLI_SETS_MAX 64
+
+typedef struct gp_cli_common {
+    const char *scenario;
+    bool seed_given;
+    uint64_t seed;
+    bool clients_given;
+    uint32_t clients;
+    const char *sets[GP_CLI_SETS_MAX];
+    int sets_len;
+    const char *out;
+    bool trace_client_given;
+    uint32_t trace_client;
+    bool mode_live;
+    const char *url;
+    const char *junit;
+    bool quiet;
+    bool no_plots;
+} gp_cli_common;
+
+/* Parses the options of `run` (argv[0] is the subcommand).  Returns 0 to go
+ * on, 1 when help was printed, -1 after printing a usage error. */
+int gp_cli_parse_common(int argc, char **argv, const char *cmd, gp_cli_common *o);
+
+/* " --set a=b --set c=d" for replay commands. */
+void gp_cli_overrides_text(const gp_cli_common *o, char *out, size_t out_len);
+
+/* Loads o->scenario and applies --set, --seed, --clients; validates. */
+int gp_cli_load_scenario(gp_scenario *sc, const gp_cli_common *o, char *err,
+                         size_t err_len);
+
+/* Runs in live mode (gp_cli_live.c). */
+int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_len);
+
+/* After the report folder is written: plots, HTML, JUnit (when built). */
+void gp_cli_after_report(const gp_run *run, const char *dir, const gp_cli_common *o);
+
+int gp_cli_run(int argc, char **argv);
+int gp_cli_token(int argc, char **argv);
+
+/* Prints the help of `cmd` (NULL: the overview) to stdout. */
+void gp_cli_help(const char *cmd);
+
+#endif

@@ -1,0 +1,167 @@
+/* gp_cli_run.c: `goldpath run` -- load a scenario, apply the command line's
+ * overrides, run it (simulation, or live through a registered driver), write
+ * the report folder and print the summary.  Exit 0 when every check passes,
+ * 1 when one fails, 2 for bad usage or a bad scenario. */
+#include "gp_cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gp_error.h"
+#include "gp_report.h"
+#include "gp_sim.h"
+
+static void trace_to_file(void *ctx, const char *line)
+{
+    fprintf((FILE *)ctx, "%s\n", line);
+}
+
+typedef struct progress_state {
+    double t0;
+    double last;
+} progress_state;
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void progress_line(void *ctx, uint64_t done, uint64_t total)
+{
+    progress_state *p = ctx;
+    double t = wall_now();
+    if (done < total && t - p->last < 0.25)
+        return;
+    p->last = t;
+    double el = t - p->t0, rate = el > 0 ? (double)done / el : 0;
+    double left = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r  %llu / %llu clients done, %.0f/s, %.0f s left   ",
+            (unsigned long long)done, (unsigned long long)total, rate, left);
+    if (done >= total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+int gp_cli_load_scenario(gp_scenario *sc, const gp_cli_common *o, char *err, size_t err_len)
+{
+    int rc = gp_scenario_load(sc, o->scenario, err, err_len);
+    if (rc != GP_OK)
+        return rc;
+    for (int i = 0; i < o->sets_len; i++) {
+        rc = gp_scenario_set(sc, o->sets[i], err, err_len);
+        if (rc != GP_OK)
+            return rc;
+    }
+    if (o->seed_given)
+        sc->seed = o->seed;
+    if (o->clients_given)
+        sc->clients.count = o->clients;
+    return gp_scenario_validate(sc, err, err_len);
+}
+
+int gp_cli_run(int argc, char **argv)
+{
+    gp_cli_common o;
+    int rc = gp_cli_parse_common(argc, argv, "run", &o);
+    if (rc != 0)
+        return rc < 0 ? 2 : 0;
+    char err[GP_SCENARIO_ERR_MAX + 600];
+    gp_scenario *sc = calloc(1, sizeof(*sc));
+    gp_run *run = calloc(1, sizeof(*run));
+    if (!sc || !run) {
+        fprintf(stderr, "goldpath run: out of memory\n");
+        return 2;
+    }
+    int exit_code = 2;
+    if (gp_cli_load_scenario(sc, &o, err, sizeof(err)) != GP_OK) {
+        fprintf(stderr, "goldpath run: %s\n", err);
+        goto out;
+    }
+    if (o.trace_client_given && o.trace_client >= sc->clients.count) {
+        fprintf(stderr, "goldpath run: --trace-client %u: the scenario has %u clients (0 to %u)\n",
+                o.trace_client, sc->clients.count, sc->clients.count - 1);
+        goto out;
+    }
+    if (gp_run_init(run, sc) != GP_OK) {
+        fprintf(stderr, "goldpath run: out of memory for %u clients\n", sc->clients.count);
+        goto out;
+    }
+    snprintf(run->scenario_arg, sizeof(run->scenario_arg), "%s", o.scenario);
+    gp_cli_overrides_text(&o, run->overrides, sizeof(run->overrides));
+
+    char out_dir[1024];
+    if (o.out)
+        snprintf(out_dir, sizeof(out_dir), "%s", o.out);
+    else
+        snprintf(out_dir, sizeof(out_dir), "reports/runs/%s-%llu", sc->name,
+                 (unsigned long long)sc->seed);
+    FILE *trace = NULL;
+    if (o.trace_client_given) {
+        char tpath[1100];
+        if (gp_report_write(run, out_dir, err, sizeof(err)) != GP_OK) { /* makes the folder */
+            fprintf(stderr, "goldpath run: %s\n", err);
+            goto out;
+        }
+        snprintf(tpath, sizeof(tpath), "%s/trace-client-%u.txt", out_dir, o.trace_client);
+        trace = fopen(tpath, "w");
+        if (!trace) {
+            fprintf(stderr, "goldpath run: %s: %s\n", tpath, strerror(errno));
+            goto out;
+        }
+    }
+    progress_state ps = {.t0 = wall_now()};
+    bool show_progress = !o.quiet && isatty(STDERR_FILENO);
+    double wall0 = wall_now(), cpu0 = cpu_now();
+    if (o.mode_live) {
+        rc = gp_cli_live_run(run, &o, err, sizeof(err));
+    } else {
+        gp_sim_options so = {.trace_client = o.trace_client_given ? o.trace_client : UINT32_MAX,
+                             .trace = trace_to_file, .trace_ctx = trace,
+                             .progress = show_progress ? progress_line : NULL,
+                             .progress_ctx = &ps};
+        rc = gp_sim_run(run, &so, err, sizeof(err));
+    }
+    run->wall_s = wall_now() - wall0;
+    run->cpu_s = cpu_now() - cpu0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    run->peak_rss_kib = (uint64_t)ru.ru_maxrss;
+    if (trace)
+        fclose(trace);
+    if (rc != GP_OK) {
+        fprintf(stderr, "goldpath run: %s\n", err);
+        goto out;
+    }
+    if (gp_report_write(run, out_dir, err, sizeof(err)) != GP_OK) {
+        fprintf(stderr, "goldpath run: %s\n", err);
+        goto out;
+    }
+    gp_cli_after_report(run, out_dir, &o);
+    if (!o.quiet || !run->passed)
+        gp_report_print(run, stdout);
+    printf("  report: %s/\n", out_dir);
+    if (o.trace_client_given)
+        printf("  trace of client %u: %s/trace-client-%u.txt\n", o.trace_client, out_dir,
+               o.trace_client);
+    exit_code = run->passed ? 0 : 1;
+out:
+    gp_run_free(run);
+    free(run);
+    free(sc);
+    return exit_code;
+}

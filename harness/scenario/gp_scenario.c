@@ -1,0 +1,944 @@
+/* gp_scenario.c: scenario files (gp_scenario.h, docs/scenarios.md) parsed
+ * with jansson and validated strictly.
+ *
+ * One table lists every settable field: its dotted path, its kind and where
+ * it lives in gp_scenario.  Objects in the file are not listed: a path is an
+ * object ("group") when some field's path continues below it, so ranges such
+ * as server.agent.think_ms are the group of their .min and .max fields.  The
+ * file walk, the --set overrides, the per-field checks of
+ * gp_scenario_validate() and gp_scenario_to_json() all go through that table,
+ * so a field cannot be readable and not writable, or settable from a file and
+ * not from the command line.
+ *
+ * Decisions where the brief is silent:
+ * - An object in the file is merged into the defaults: {"min": 5} for a range
+ *   changes min only.  Arrays (server.bugs, expect.violations) replace.
+ * - Duplicate keys are a syntax error (JSON_REJECT_DUPLICATES); a key holding
+ *   a '.' is an unknown field (it would otherwise reach a nested field).
+ * - Names in server.bugs and expect.violations may not repeat.
+ * - Rate sums may exceed 1 by 1e-9, so 0.1 + 0.2 + 0.3 + 0.4 is accepted.
+ * - Files larger than GP_SCENARIO_FILE_MAX are refused (GP_ERR_TOO_LONG). */
+#include "gp_scenario.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gp_checks_list.h"
+#include "gp_error.h"
+
+#define GP_SCENARIO_FILE_MAX (1024 * 1024)
+#define GP_FIELD_PATH_MAX 256 /* longer paths are unknown fields */
+#define GP_GOT_MAX 64         /* how much of a bad value an error quotes */
+#define GP_RATE_SUM_SLACK 1e-9
+
+/* Seeds above INT64_MAX travel as decimal strings because of this. */
+_Static_assert(sizeof(json_int_t) == sizeof(int64_t), "jansson integers are 64-bit");
+
+/* ---- names ------------------------------------------------------------- */
+
+static const char *const gp_phase_names[GP_PHASE_COUNT] = {
+    [GP_PHASE_CONNECTING] = "connecting",
+    [GP_PHASE_AUTHENTICATING] = "authenticating",
+    [GP_PHASE_READY] = "ready",
+    [GP_PHASE_PROCESSING] = "processing",
+};
+
+static const char *const gp_bad_token_names[GP_BAD_TOKEN_COUNT] = {
+    [GP_BAD_TOKEN_SIGNATURE] = "bad_signature",
+    [GP_BAD_TOKEN_EXPIRED] = "expired",
+    [GP_BAD_TOKEN_ALG_NONE] = "alg_none",
+};
+
+#define GP_ARRIVAL_COUNT 3
+static const char *const gp_arrival_names[GP_ARRIVAL_COUNT] = {
+    [GP_ARRIVAL_ALL_AT_ONCE] = "all_at_once",
+    [GP_ARRIVAL_UNIFORM] = "uniform",
+    [GP_ARRIVAL_RAMP] = "ramp",
+};
+
+#define GP_LATENCY_COUNT 3
+static const char *const gp_latency_names[GP_LATENCY_COUNT] = {
+    [GP_LATENCY_FIXED] = "fixed",
+    [GP_LATENCY_UNIFORM] = "uniform",
+    [GP_LATENCY_EXPONENTIAL] = "exponential",
+};
+
+static const char *const gp_check_names[] = {
+#define GP_CHECK_NAME(e, name, doc) name,
+    GP_CHECK_MAP(GP_CHECK_NAME)
+#undef GP_CHECK_NAME
+};
+#define GP_CHECK_COUNT (sizeof(gp_check_names) / sizeof(gp_check_names[0]))
+
+/* Each returns NULL out of range, like gp_bug_name(). */
+const char *gp_phase_name(gp_phase p)
+{
+    return (unsigned)p < GP_PHASE_COUNT ? gp_phase_names[p] : NULL;
+}
+
+const char *gp_bad_token_name(gp_bad_token t)
+{
+    return (unsigned)t < GP_BAD_TOKEN_COUNT ? gp_bad_token_names[t] : NULL;
+}
+
+const char *gp_arrival_name(gp_arrival a)
+{
+    return (unsigned)a < GP_ARRIVAL_COUNT ? gp_arrival_names[a] : NULL;
+}
+
+const char *gp_latency_dist_name(gp_latency_dist d)
+{
+    return (unsigned)d < GP_LATENCY_COUNT ? gp_latency_names[d] : NULL;
+}
+
+/* Exact, case-sensitive; NULL is unknown. */
+bool gp_scenario_check_name_known(const char *name)
+{
+    if (name == NULL)
+        return false;
+    for (size_t i = 0; i < GP_CHECK_COUNT; i++)
+        if (strcmp(name, gp_check_names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* ---- the field table --------------------------------------------------- */
+
+typedef enum field_kind {
+    FK_STRING,  /* char[]; min/max: length in bytes */
+    FK_U32,     /* uint32_t in [min, max] */
+    FK_U64,     /* uint64_t in [min, max]; also a decimal string */
+    FK_RATE,    /* double in [0, 1] */
+    FK_ARRIVAL, /* gp_arrival by name */
+    FK_LATENCY, /* gp_latency_dist by name */
+    FK_BUGS,    /* gp_bug_set from an array of bug names */
+    FK_CHECKS,  /* expect.violations from an array of check names */
+} field_kind;
+
+typedef struct field {
+    const char *path;
+    field_kind kind;
+    size_t offset;
+    uint64_t min, max;
+} field;
+
+#define OFF(member) offsetof(gp_scenario, member)
+#define STR(p, m, lo) {p, FK_STRING, OFF(m), lo, sizeof(((gp_scenario *)0)->m) - 1}
+#define U32(p, m, lo, hi) {p, FK_U32, OFF(m), lo, hi}
+#define U32_ANY(p, m) U32(p, m, 0, UINT32_MAX)
+#define U32_POS(p, m) U32(p, m, 1, UINT32_MAX)
+#define U64(p, m, lo) {p, FK_U64, OFF(m), lo, UINT64_MAX}
+#define RATE(p, m) {p, FK_RATE, OFF(m), 0, 0}
+#define KIND(p, k, m) {p, k, OFF(m), 0, 0}
+#define RANGE(p, m) U32_ANY(p ".min", m.min_ms), U32_ANY(p ".max", m.max_ms)
+
+/* File order: to_json writes keys in this order, and the unknown-field
+ * errors list the allowed ones in it.  Keep each object's fields together. */
+static const field gp_fields[] = {
+    STR("name", name, 1),
+    STR("description", description, 0),
+    U64("seed", seed, 0),
+    U32("clients.count", clients.count, 1, GP_CLIENTS_MAX),
+    KIND("clients.arrival", FK_ARRIVAL, clients.arrival),
+    U32_ANY("clients.window_ms", clients.window_ms),
+    RATE("clients.header_auth_fraction", clients.header_auth_fraction),
+    U32("clients.requests_per_client", clients.requests, 1, GP_REQUESTS_PER_CLIENT_MAX),
+    RANGE("clients.request_gap_ms", clients.request_gap),
+    U32("clients.user_pool", clients.user_pool, 0, GP_CLIENTS_MAX),
+    KIND("network.latency.distribution", FK_LATENCY, network.latency),
+    U32_ANY("network.latency.min_ms", network.latency_min_ms),
+    U32_ANY("network.latency.max_ms", network.latency_max_ms),
+    U32_ANY("network.latency.mean_ms", network.latency_mean_ms),
+    RATE("network.drop_rate", network.drop_rate),
+    U32_POS("network.retransmit_ms", network.retransmit_ms),
+    RATE("network.duplicate_rate", network.duplicate_rate),
+    RATE("network.reorder_rate", network.reorder_rate),
+    KIND("server.bugs", FK_BUGS, server.bugs),
+    RANGE("server.accept_delay_ms", server.accept_delay),
+    RANGE("server.agent.think_ms", server.think),
+    RANGE("server.agent.tool_ms", server.tool),
+    U32_POS("server.stuck_after_ms", server.stuck_after_ms),
+    U32_POS("server.auth_timeout_ms", server.auth_timeout_ms),
+    U32_POS("server.max_message_bytes", server.max_message_bytes),
+    U32_ANY("server.max_connections", server.max_connections),
+    RATE("faults.accept_race", faults.accept_race),
+    RATE("faults.slow_accept", faults.slow_accept),
+    U32_POS("faults.slow_accept_ms", faults.slow_accept_ms),
+    RATE("faults.disconnect.connecting", faults.disconnect[GP_PHASE_CONNECTING]),
+    RATE("faults.disconnect.authenticating", faults.disconnect[GP_PHASE_AUTHENTICATING]),
+    RATE("faults.disconnect.ready", faults.disconnect[GP_PHASE_READY]),
+    RATE("faults.disconnect.processing", faults.disconnect[GP_PHASE_PROCESSING]),
+    RATE("faults.bad_token.bad_signature", faults.bad_token[GP_BAD_TOKEN_SIGNATURE]),
+    RATE("faults.bad_token.expired", faults.bad_token[GP_BAD_TOKEN_EXPIRED]),
+    RATE("faults.bad_token.alg_none", faults.bad_token[GP_BAD_TOKEN_ALG_NONE]),
+    RATE("faults.early_message", faults.early_message),
+    RATE("faults.agent_failure", faults.agent_failure),
+    U32_POS("limits.ready_timeout_ms", limits.ready_timeout_ms),
+    U32_POS("limits.request_timeout_ms", limits.request_timeout_ms),
+    U64("limits.run_timeout_ms", limits.run_timeout_ms, 1),
+    RATE("expect.min_transition_success_rate", expect.min_transition_success_rate),
+    RATE("expect.min_completion_rate", expect.min_completion_rate),
+    KIND("expect.violations", FK_CHECKS, expect),
+    U32_POS("report.bucket_ms", report.bucket_ms),
+    U32_POS("live.handshakes_in_flight", live.handshakes_in_flight),
+    U32_ANY("live.source_addresses", live.source_addresses),
+};
+#define GP_FIELD_COUNT (sizeof(gp_fields) / sizeof(gp_fields[0]))
+
+/* The ranges checked for min <= max, by group path. */
+static const struct {
+    const char *path;
+    size_t offset;
+} gp_ranges[] = {
+    {"clients.request_gap_ms", OFF(clients.request_gap)},
+    {"server.accept_delay_ms", OFF(server.accept_delay)},
+    {"server.agent.think_ms", OFF(server.think)},
+    {"server.agent.tool_ms", OFF(server.tool)},
+};
+
+void gp_scenario_defaults(gp_scenario *sc)
+{
+    /* Zeroed first so that two scenarios with equal fields compare equal
+     * with memcmp (padding and the bytes after each string included). */
+    memset(sc, 0, sizeof(*sc));
+    strcpy(sc->name, "unnamed");
+    sc->seed = 1;
+    sc->clients.count = 100;
+    sc->clients.arrival = GP_ARRIVAL_UNIFORM;
+    sc->clients.window_ms = 1000;
+    sc->clients.header_auth_fraction = 0.5;
+    sc->clients.requests = 1;
+    sc->network.latency = GP_LATENCY_UNIFORM;
+    sc->network.latency_min_ms = 1;
+    sc->network.latency_max_ms = 10;
+    sc->network.latency_mean_ms = 5;
+    sc->network.retransmit_ms = 200;
+    sc->server.accept_delay = (gp_range_ms){0, 1};
+    sc->server.think = (gp_range_ms){20, 80};
+    sc->server.tool = (gp_range_ms){10, 40};
+    sc->server.stuck_after_ms = 2000;
+    sc->server.auth_timeout_ms = 5000;
+    sc->server.max_message_bytes = 65536;
+    sc->faults.slow_accept_ms = 1500;
+    sc->limits.ready_timeout_ms = 10000;
+    sc->limits.request_timeout_ms = 10000;
+    sc->limits.run_timeout_ms = 3600000;
+    sc->expect.min_transition_success_rate = 1.0;
+    sc->expect.min_completion_rate = 1.0;
+    sc->report.bucket_ms = 100;
+    sc->live.handshakes_in_flight = 256;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Where errors go and what they are about. */
+typedef struct ctx {
+    const char *origin;
+    char *err;
+    size_t err_len;
+} ctx;
+
+/* Writes "ORIGIN: FIELD: message" (field may be NULL) and returns rc. */
+static int fail(const ctx *cx, int rc, const char *field, const char *fmt, ...)
+{
+    if (cx->err == NULL || cx->err_len == 0)
+        return rc;
+    int n = field ? snprintf(cx->err, cx->err_len, "%s: %s: ", cx->origin, field)
+                  : snprintf(cx->err, cx->err_len, "%s: ", cx->origin);
+    if (n >= 0 && (size_t)n < cx->err_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(cx->err + n, cx->err_len - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+/* The fewest significant digits that read back as exactly x. */
+static int real_digits(double x)
+{
+    for (int p = 1; p < 17; p++) {
+        char b[40];
+        snprintf(b, sizeof(b), "%.*g", p, x);
+        if (strtod(b, NULL) == x)
+            return p;
+    }
+    return 17;
+}
+
+/* A value as an error quotes it: compact JSON, cut on a UTF-8 boundary. */
+static void render(const json_t *v, char *out, size_t n)
+{
+    if (json_is_real(v)) {
+        double x = json_real_value(v);
+        snprintf(out, n, "%.*g", real_digits(x), x);
+        return;
+    }
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (s == NULL) {
+        snprintf(out, n, "(unprintable)");
+        return;
+    }
+    size_t len = strlen(s);
+    if (len >= n && n > 4) {
+        size_t cut = n - 4;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut--;
+        snprintf(out, n, "%.*s...", (int)cut, s);
+    } else {
+        snprintf(out, n, "%s", s);
+    }
+    free(s);
+}
+
+/* "a, b, c" from a table of names. */
+static void join(const char *const *names, size_t count, const char *quote,
+                 char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < count && used < n; i++) {
+        int w = snprintf(out + used, n - used, "%s%s%s%s", i ? ", " : "", quote,
+                         names[i], quote);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+static void bug_list(char *out, size_t n)
+{
+    const char *names[GP_BUG_COUNT];
+    for (int b = 0; b < GP_BUG_COUNT; b++)
+        names[b] = gp_bug_name((gp_bug)b);
+    join(names, GP_BUG_COUNT, "", out, n);
+}
+
+/* Says what a field accepts, for "expected ..., got ..." errors. */
+static void expected(const field *f, char *out, size_t n)
+{
+    char names[320];
+    switch (f->kind) {
+    case FK_STRING:
+        snprintf(out, n, "a string");
+        break;
+    case FK_U32:
+        snprintf(out, n, "an integer between %llu and %llu",
+                 (unsigned long long)f->min, (unsigned long long)f->max);
+        break;
+    case FK_U64:
+        snprintf(out, n, "an integer between %llu and %llu (as a decimal string above %lld)",
+                 (unsigned long long)f->min, (unsigned long long)f->max,
+                 (long long)INT64_MAX);
+        break;
+    case FK_RATE:
+        snprintf(out, n, "a number between 0 and 1");
+        break;
+    case FK_ARRIVAL:
+        join(gp_arrival_names, GP_ARRIVAL_COUNT, "\"", names, sizeof(names));
+        snprintf(out, n, "one of %s", names);
+        break;
+    case FK_LATENCY:
+        join(gp_latency_names, GP_LATENCY_COUNT, "\"", names, sizeof(names));
+        snprintf(out, n, "one of %s", names);
+        break;
+    case FK_BUGS:
+        bug_list(names, sizeof(names));
+        snprintf(out, n, "an array of bug names (%s)", names);
+        break;
+    case FK_CHECKS:
+        snprintf(out, n, "an array of check names");
+        break;
+    }
+}
+
+/* "FIELD: expected X, got GOT" as GP_ERR_INVALID_ARG. */
+static int bad_value(const ctx *cx, const char *path, const field *f, const char *got)
+{
+    char want[400];
+    expected(f, want, sizeof(want));
+    return fail(cx, GP_ERR_INVALID_ARG, path, "expected %s, got %s", want, got);
+}
+
+static int bad_json(const ctx *cx, const char *path, const field *f, const json_t *v)
+{
+    char got[GP_GOT_MAX];
+    render(v, got, sizeof(got));
+    return bad_value(cx, path, f, got);
+}
+
+/* ---- paths --------------------------------------------------------------- */
+
+static const field *field_find(const char *path)
+{
+    for (size_t i = 0; i < GP_FIELD_COUNT; i++)
+        if (strcmp(gp_fields[i].path, path) == 0)
+            return &gp_fields[i];
+    return NULL;
+}
+
+/* True when field path `p` lies below group `prefix` ("" is the top). */
+static bool below(const char *p, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return n == 0 || (strncmp(p, prefix, n) == 0 && p[n] == '.');
+}
+
+static bool is_group(const char *path)
+{
+    if (path[0] == '\0')
+        return true;
+    for (size_t i = 0; i < GP_FIELD_COUNT; i++)
+        if (below(gp_fields[i].path, path))
+            return true;
+    return false;
+}
+
+/* The keys allowed directly in group `prefix`, in table order, "a, b". */
+static void children(const char *prefix, char *out, size_t n)
+{
+    size_t skip = prefix[0] ? strlen(prefix) + 1 : 0, used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < GP_FIELD_COUNT; i++) {
+        const char *p = gp_fields[i].path;
+        if (!below(p, prefix))
+            continue;
+        const char *key = p + skip;
+        size_t klen = strcspn(key, ".");
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            const char *q = gp_fields[j].path;
+            seen = below(q, prefix) && strncmp(q + skip, key, klen) == 0 &&
+                   (q[skip + klen] == '.' || q[skip + klen] == '\0');
+        }
+        if (seen || used >= n)
+            continue;
+        int w = snprintf(out + used, n - used, "%s%.*s", used ? ", " : "",
+                         (int)klen, key);
+        if (w > 0)
+            used += (size_t)w;
+    }
+}
+
+static int unknown_field(const ctx *cx, const char *path, const char *parent)
+{
+    char allowed[600];
+    children(parent, allowed, sizeof(allowed));
+    if (parent[0] == '\0')
+        return fail(cx, GP_ERR_INVALID_ARG, path,
+                    "unknown field (allowed at the top level: %s)", allowed);
+    return fail(cx, GP_ERR_INVALID_ARG, path, "unknown field (allowed in %s: %s)",
+                parent, allowed);
+}
+
+static int not_object(const ctx *cx, const char *path, const json_t *v)
+{
+    char allowed[600], got[GP_GOT_MAX];
+    children(path, allowed, sizeof(allowed));
+    render(v, got, sizeof(got));
+    return fail(cx, GP_ERR_INVALID_ARG, path[0] ? path : "(top level)",
+                "expected an object with fields %s, got %s", allowed, got);
+}
+
+/* ---- applying values ----------------------------------------------------- */
+
+static void *at(gp_scenario *sc, const field *f)
+{
+    return (char *)sc + f->offset;
+}
+
+static const void *at_c(const gp_scenario *sc, const field *f)
+{
+    return (const char *)sc + f->offset;
+}
+
+/* Digits only, no sign or spaces, at most UINT64_MAX. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+static int name_index(const json_t *v, const char *const *names, size_t count)
+{
+    if (!json_is_string(v))
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(json_string_value(v), names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int apply_string(const ctx *cx, gp_scenario *sc, const field *f, const json_t *v)
+{
+    if (!json_is_string(v))
+        return bad_json(cx, f->path, f, v);
+    size_t len = json_string_length(v);
+    if (len > f->max)
+        return fail(cx, GP_ERR_TOO_LONG, f->path, "too long: %zu bytes, at most %llu",
+                    len, (unsigned long long)f->max);
+    if (len < f->min)
+        return fail(cx, GP_ERR_INVALID_ARG, f->path, "must not be empty");
+    char *dst = at(sc, f);
+    memset(dst, 0, (size_t)f->max + 1);
+    memcpy(dst, json_string_value(v), len);
+    return GP_OK;
+}
+
+static int apply_integer(const ctx *cx, gp_scenario *sc, const field *f, const json_t *v)
+{
+    uint64_t u;
+    if (json_is_integer(v) && json_integer_value(v) >= 0)
+        u = (uint64_t)json_integer_value(v);
+    else if (!(f->kind == FK_U64 && json_is_string(v) &&
+               parse_u64(json_string_value(v), &u)))
+        return bad_json(cx, f->path, f, v);
+    if (u < f->min || u > f->max)
+        return bad_json(cx, f->path, f, v);
+    if (f->kind == FK_U32)
+        *(uint32_t *)at(sc, f) = (uint32_t)u;
+    else
+        *(uint64_t *)at(sc, f) = u;
+    return GP_OK;
+}
+
+/* An array of names: bugs into a gp_bug_set, checks into expect.violations. */
+static int apply_names(const ctx *cx, gp_scenario *sc, const field *f, const json_t *v)
+{
+    if (!json_is_array(v))
+        return bad_json(cx, f->path, f, v);
+    size_t n = json_array_size(v);
+    if (f->kind == FK_CHECKS && n > GP_EXPECT_VIOLATIONS_MAX)
+        return fail(cx, GP_ERR_TOO_LONG, f->path, "more than %d names",
+                    GP_EXPECT_VIOLATIONS_MAX);
+    gp_bug_set bugs = 0;
+    char checks[GP_EXPECT_VIOLATIONS_MAX][GP_CHECK_NAME_MAX];
+    memset(checks, 0, sizeof(checks));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(v, i);
+        char path[GP_FIELD_PATH_MAX], got[GP_GOT_MAX], known[600];
+        snprintf(path, sizeof(path), "%s[%zu]", f->path, i);
+        render(e, got, sizeof(got));
+        if (!json_is_string(e))
+            return fail(cx, GP_ERR_INVALID_ARG, path, "expected a %s name, got %s",
+                        f->kind == FK_BUGS ? "bug" : "check", got);
+        const char *name = json_string_value(e);
+        if (f->kind == FK_BUGS) {
+            gp_bug b = gp_bug_parse(name);
+            if (b == GP_BUG_COUNT) {
+                bug_list(known, sizeof(known));
+                return fail(cx, GP_ERR_INVALID_ARG, path,
+                            "unknown bug %s (known bugs: %s)", got, known);
+            }
+            if (bugs & GP_BUG_BIT(b))
+                return fail(cx, GP_ERR_INVALID_ARG, path, "bug %s listed twice", got);
+            bugs |= GP_BUG_BIT(b);
+            continue;
+        }
+        if (!gp_scenario_check_name_known(name)) {
+            join(gp_check_names, GP_CHECK_COUNT, "", known, sizeof(known));
+            return fail(cx, GP_ERR_INVALID_ARG, path,
+                        "unknown check %s (known checks: %s)", got, known);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(checks[j], name) == 0)
+                return fail(cx, GP_ERR_INVALID_ARG, path, "check %s listed twice", got);
+        /* Known names are shorter than GP_CHECK_NAME_MAX (asserted in tests). */
+        snprintf(checks[i], GP_CHECK_NAME_MAX, "%s", name);
+    }
+    if (f->kind == FK_BUGS) {
+        sc->server.bugs = bugs;
+    } else {
+        sc->expect.violations_len = (uint32_t)n;
+        memcpy(sc->expect.violations, checks, sizeof(checks));
+    }
+    return GP_OK;
+}
+
+/* Sets field f from JSON value v, checking that value alone. */
+static int apply_leaf(const ctx *cx, gp_scenario *sc, const field *f, const json_t *v)
+{
+    int i;
+    switch (f->kind) {
+    case FK_STRING:
+        return apply_string(cx, sc, f, v);
+    case FK_U32:
+    case FK_U64:
+        return apply_integer(cx, sc, f, v);
+    case FK_RATE:
+        if (!json_is_number(v) || !(json_number_value(v) >= 0.0 && json_number_value(v) <= 1.0))
+            return bad_json(cx, f->path, f, v);
+        *(double *)at(sc, f) = json_number_value(v);
+        return GP_OK;
+    case FK_ARRIVAL:
+        if ((i = name_index(v, gp_arrival_names, GP_ARRIVAL_COUNT)) < 0)
+            return bad_json(cx, f->path, f, v);
+        sc->clients.arrival = (gp_arrival)i;
+        return GP_OK;
+    case FK_LATENCY:
+        if ((i = name_index(v, gp_latency_names, GP_LATENCY_COUNT)) < 0)
+            return bad_json(cx, f->path, f, v);
+        sc->network.latency = (gp_latency_dist)i;
+        return GP_OK;
+    case FK_BUGS:
+    case FK_CHECKS:
+        return apply_names(cx, sc, f, v);
+    }
+    return fail(cx, GP_ERR_INVALID_ARG, f->path, "unsupported field kind");
+}
+
+/* Applies every key of object `obj` found at group `prefix`, strictly. */
+static int walk(const ctx *cx, gp_scenario *sc, const char *prefix, json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        char path[GP_FIELD_PATH_MAX];
+        int n = snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", key);
+        bool plain = key[0] != '\0' && strchr(key, '.') == NULL &&
+                     n > 0 && (size_t)n < sizeof(path);
+        const field *f = plain ? field_find(path) : NULL;
+        int rc;
+        if (f)
+            rc = apply_leaf(cx, sc, f, v);
+        else if (plain && is_group(path))
+            rc = json_is_object(v) ? walk(cx, sc, path, v) : not_object(cx, path, v);
+        else
+            rc = unknown_field(cx, path, prefix);
+        if (rc != GP_OK)
+            return rc;
+    }
+    return GP_OK;
+}
+
+/* Sets whatever `path` names: a field, or a group from an object. */
+static int apply_path(const ctx *cx, gp_scenario *sc, const char *path, json_t *v)
+{
+    const field *f = field_find(path);
+    if (f)
+        return apply_leaf(cx, sc, f, v);
+    if (path[0] != '\0' && is_group(path))
+        return json_is_object(v) ? walk(cx, sc, path, v) : not_object(cx, path, v);
+    /* Name the first component that is wrong, and what its parent allows. */
+    char cur[GP_FIELD_PATH_MAX], parent[GP_FIELD_PATH_MAX] = "";
+    const char *p = path;
+    for (;;) {
+        size_t len = strcspn(p, ".");
+        snprintf(cur, sizeof(cur), "%.*s", (int)(p - path + len), path);
+        if (field_find(cur))
+            return fail(cx, GP_ERR_INVALID_ARG, path,
+                        "unknown field (%s is a value, not an object)", cur);
+        if (cur[0] == '\0' || p[len] == '\0' || !is_group(cur))
+            return unknown_field(cx, cur, parent);
+        snprintf(parent, sizeof(parent), "%s", cur);
+        p += len + 1;
+    }
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+/* Checks field f's value in the struct as apply_leaf checks a JSON value. */
+static int check_field(const ctx *cx, const gp_scenario *sc, const field *f)
+{
+    const void *p = at_c(sc, f);
+    char got[GP_GOT_MAX];
+    uint64_t u;
+    switch (f->kind) {
+    case FK_STRING: {
+        size_t len = strnlen(p, (size_t)f->max + 1);
+        if (len > f->max)
+            return fail(cx, GP_ERR_TOO_LONG, f->path, "not terminated within %llu bytes",
+                        (unsigned long long)f->max + 1);
+        if (len < f->min)
+            return fail(cx, GP_ERR_INVALID_ARG, f->path, "must not be empty");
+        return GP_OK;
+    }
+    case FK_U32:
+    case FK_U64:
+        u = f->kind == FK_U32 ? *(const uint32_t *)p : *(const uint64_t *)p;
+        snprintf(got, sizeof(got), "%llu", (unsigned long long)u);
+        return u < f->min || u > f->max ? bad_value(cx, f->path, f, got) : GP_OK;
+    case FK_RATE: {
+        double x = *(const double *)p;
+        snprintf(got, sizeof(got), "%.*g", real_digits(x), x);
+        return x >= 0.0 && x <= 1.0 ? GP_OK : bad_value(cx, f->path, f, got);
+    }
+    case FK_ARRIVAL:
+        snprintf(got, sizeof(got), "%d", (int)sc->clients.arrival);
+        return gp_arrival_name(sc->clients.arrival) ? GP_OK : bad_value(cx, f->path, f, got);
+    case FK_LATENCY:
+        snprintf(got, sizeof(got), "%d", (int)sc->network.latency);
+        return gp_latency_dist_name(sc->network.latency) ? GP_OK
+                                                         : bad_value(cx, f->path, f, got);
+    case FK_BUGS:
+        if (sc->server.bugs >> GP_BUG_COUNT)
+            return fail(cx, GP_ERR_INVALID_ARG, f->path, "unknown bug bits 0x%x",
+                        (unsigned)sc->server.bugs);
+        return GP_OK;
+    case FK_CHECKS:
+        if (sc->expect.violations_len > GP_EXPECT_VIOLATIONS_MAX)
+            return fail(cx, GP_ERR_TOO_LONG, f->path, "more than %d names",
+                        GP_EXPECT_VIOLATIONS_MAX);
+        for (uint32_t i = 0; i < sc->expect.violations_len; i++) {
+            const char *name = sc->expect.violations[i];
+            if (strnlen(name, GP_CHECK_NAME_MAX) == GP_CHECK_NAME_MAX ||
+                !gp_scenario_check_name_known(name))
+                return fail(cx, GP_ERR_INVALID_ARG, f->path, "unknown check at [%u]", i);
+            for (uint32_t j = 0; j < i; j++)
+                if (strcmp(sc->expect.violations[j], name) == 0)
+                    return fail(cx, GP_ERR_INVALID_ARG, f->path,
+                                "check \"%s\" listed twice", name);
+        }
+        return GP_OK;
+    }
+    return GP_OK;
+}
+
+static int check_sum(const ctx *cx, const char *path, const double *rates, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += rates[i];
+    if (sum > 1.0 + GP_RATE_SUM_SLACK)
+        return fail(cx, GP_ERR_INVALID_ARG, path,
+                    "the rates add up to %.*g, more than 1 (each client meets at most one)",
+                    real_digits(sum), sum);
+    return GP_OK;
+}
+
+static int check_latency(const ctx *cx, const gp_scenario *sc)
+{
+    uint32_t lo = sc->network.latency_min_ms, hi = sc->network.latency_max_ms,
+             mean = sc->network.latency_mean_ms;
+    if (sc->network.latency == GP_LATENCY_UNIFORM && lo > hi)
+        return fail(cx, GP_ERR_INVALID_ARG, "network.latency",
+                    "min_ms (%u) is greater than max_ms (%u)", lo, hi);
+    if (sc->network.latency == GP_LATENCY_EXPONENTIAL && (lo > mean || mean > hi))
+        return fail(cx, GP_ERR_INVALID_ARG, "network.latency",
+                    "the exponential distribution needs min_ms <= mean_ms <= max_ms, "
+                    "got %u, %u, %u", lo, mean, hi);
+    return GP_OK;
+}
+
+static int validate(const ctx *cx, const gp_scenario *sc)
+{
+    int rc;
+    for (size_t i = 0; i < GP_FIELD_COUNT; i++)
+        if ((rc = check_field(cx, sc, &gp_fields[i])) != GP_OK)
+            return rc;
+    for (size_t i = 0; i < sizeof(gp_ranges) / sizeof(gp_ranges[0]); i++) {
+        const gp_range_ms *r =
+            (const gp_range_ms *)((const char *)sc + gp_ranges[i].offset);
+        if (r->min_ms > r->max_ms)
+            return fail(cx, GP_ERR_INVALID_ARG, gp_ranges[i].path,
+                        "min (%u) is greater than max (%u)", r->min_ms, r->max_ms);
+    }
+    if (sc->clients.arrival != GP_ARRIVAL_ALL_AT_ONCE && sc->clients.window_ms == 0)
+        return fail(cx, GP_ERR_INVALID_ARG, "clients.window_ms",
+                    "must be at least 1 when clients.arrival is \"%s\"",
+                    gp_arrival_name(sc->clients.arrival));
+    if ((rc = check_latency(cx, sc)) != GP_OK)
+        return rc;
+    if ((rc = check_sum(cx, "faults.disconnect", sc->faults.disconnect,
+                        GP_PHASE_COUNT)) != GP_OK)
+        return rc;
+    return check_sum(cx, "faults.bad_token", sc->faults.bad_token, GP_BAD_TOKEN_COUNT);
+}
+
+int gp_scenario_validate(const gp_scenario *sc, char *err, size_t err_len)
+{
+    ctx cx = {sc->path[0] ? sc->path : "scenario", err, err_len};
+    return validate(&cx, sc);
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+int gp_scenario_parse(gp_scenario *sc, const char *json, size_t len,
+                      const char *origin, char *err, size_t err_len)
+{
+    ctx cx = {origin ? origin : "scenario", err, err_len};
+    gp_scenario_defaults(sc);
+    if (strlen(cx.origin) >= sizeof(sc->path))
+        return fail(&cx, GP_ERR_TOO_LONG, NULL, "path longer than %zu bytes",
+                    sizeof(sc->path) - 1);
+    strcpy(sc->path, cx.origin);
+
+    json_error_t je;
+    /* DECODE_ANY so that "42" gets the same "expected an object" as [1]. */
+    json_t *root = json_loadb(json, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL) {
+        if (err && err_len)
+            snprintf(err, err_len, "%s:%d:%d: %s%s", cx.origin, je.line, je.column, je.text,
+                     strstr(je.text, "too big integer")
+                         ? " (write integers above 9223372036854775807 as a decimal string)"
+                         : "");
+        return GP_ERR_BAD_JSON;
+    }
+    int rc = json_is_object(root) ? walk(&cx, sc, "", root) : not_object(&cx, "", root);
+    json_decref(root);
+    return rc != GP_OK ? rc : validate(&cx, sc);
+}
+
+int gp_scenario_load(gp_scenario *sc, const char *path, char *err, size_t err_len)
+{
+    ctx cx = {path, err, err_len};
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return fail(&cx, GP_ERR_NOT_FOUND, NULL, "cannot open: %s", strerror(errno));
+    char *buf = malloc(GP_SCENARIO_FILE_MAX + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return fail(&cx, GP_ERR_NOMEM, NULL, "out of memory");
+    }
+    size_t n = fread(buf, 1, GP_SCENARIO_FILE_MAX + 1, f);
+    int rc = GP_OK;
+    if (ferror(f))
+        rc = fail(&cx, GP_ERR_NOT_FOUND, NULL, "cannot read: %s", strerror(errno));
+    else if (n > GP_SCENARIO_FILE_MAX)
+        rc = fail(&cx, GP_ERR_TOO_LONG, NULL, "file larger than %d bytes",
+                  GP_SCENARIO_FILE_MAX);
+    fclose(f);
+    if (rc == GP_OK)
+        rc = gp_scenario_parse(sc, buf, n, path, err, err_len);
+    free(buf);
+    return rc;
+}
+
+int gp_scenario_set(gp_scenario *sc, const char *assignment, char *err, size_t err_len)
+{
+    char origin[GP_FIELD_PATH_MAX + 16];
+    snprintf(origin, sizeof(origin), "--set %s", assignment);
+    ctx cx = {origin, err, err_len};
+    const char *eq = strchr(assignment, '=');
+    if (eq == NULL || eq == assignment)
+        return fail(&cx, GP_ERR_INVALID_ARG, NULL,
+                    "expected PATH=VALUE, e.g. server.agent.think_ms.min=5");
+    char path[GP_FIELD_PATH_MAX];
+    snprintf(path, sizeof(path), "%.*s", (int)(eq - assignment), assignment);
+    const char *text = eq + 1;
+
+    json_error_t je;
+    json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    if (v == NULL && text[0] != '\0' && strchr("{[\"", text[0]) != NULL)
+        return fail(&cx, GP_ERR_BAD_JSON, path, "value is not valid JSON: %s", je.text);
+    if (v == NULL && (v = json_string(text)) == NULL)
+        return fail(&cx, GP_ERR_INVALID_ARG, path, "value is not valid UTF-8");
+    int rc = apply_path(&cx, sc, path, v);
+    json_decref(v);
+    return rc;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static json_t *field_json(const gp_scenario *sc, const field *f)
+{
+    const void *p = at_c(sc, f);
+    switch (f->kind) {
+    case FK_STRING:
+        return json_stringn(p, strnlen(p, (size_t)f->max + 1));
+    case FK_U32:
+        return json_integer(*(const uint32_t *)p);
+    case FK_U64: {
+        uint64_t u = *(const uint64_t *)p;
+        if (u <= (uint64_t)INT64_MAX)
+            return json_integer((json_int_t)u);
+        char s[24];
+        snprintf(s, sizeof(s), "%llu", (unsigned long long)u);
+        return json_string(s);
+    }
+    case FK_RATE:
+        return json_real(*(const double *)p);
+    case FK_ARRIVAL:
+        return gp_arrival_name(sc->clients.arrival)
+                   ? json_string(gp_arrival_name(sc->clients.arrival)) : NULL;
+    case FK_LATENCY:
+        return gp_latency_dist_name(sc->network.latency)
+                   ? json_string(gp_latency_dist_name(sc->network.latency)) : NULL;
+    case FK_BUGS: {
+        json_t *a = json_array();
+        for (int b = 0; a && b < GP_BUG_COUNT; b++)
+            if ((sc->server.bugs & GP_BUG_BIT(b)) &&
+                json_array_append_new(a, json_string(gp_bug_name((gp_bug)b))) != 0) {
+                json_decref(a);
+                return NULL;
+            }
+        return a;
+    }
+    case FK_CHECKS: {
+        json_t *a = json_array();
+        uint32_t n = sc->expect.violations_len;
+        for (uint32_t i = 0; a && i < n && i < GP_EXPECT_VIOLATIONS_MAX; i++) {
+            const char *name = sc->expect.violations[i];
+            if (json_array_append_new(a, json_stringn(name, strnlen(name, GP_CHECK_NAME_MAX))) != 0) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    }
+    return NULL;
+}
+
+/* Stores v (stolen) at dotted `path` under root, creating the objects on the
+ * way.  Returns 0, or -1 when out of memory. */
+static int put(json_t *root, const char *path, json_t *v)
+{
+    json_t *obj = root;
+    const char *dot;
+    while ((dot = strchr(path, '.')) != NULL) {
+        char key[GP_FIELD_PATH_MAX];
+        snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+        json_t *next = json_object_get(obj, key);
+        if (next == NULL && json_object_set_new(obj, key, next = json_object()) != 0) {
+            json_decref(v);
+            return -1;
+        }
+        obj = next;
+        path = dot + 1;
+    }
+    return json_object_set_new(obj, path, v);
+}
+
+/* Rates are written with the fewest digits that read back exactly (one
+ * precision for the whole dump, jansson has no other), so 0.1 stays 0.1 unless
+ * some other rate needs 17 digits, and the output parses back to an equal
+ * struct.  NULL also when a value
+ * cannot be written (a rate that is not finite, a name that is not UTF-8). */
+char *gp_scenario_to_json(const gp_scenario *sc)
+{
+    json_t *root = json_object();
+    int digits = 1;
+    for (size_t i = 0; root && i < GP_FIELD_COUNT; i++) {
+        const field *f = &gp_fields[i];
+        json_t *v = field_json(sc, f);
+        if (v == NULL || put(root, f->path, v) != 0) {
+            json_decref(root);
+            return NULL;
+        }
+        if (f->kind == FK_RATE) {
+            int d = real_digits(*(const double *)at_c(sc, f));
+            digits = d > digits ? d : digits;
+        }
+    }
+    char *s = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                          JSON_REAL_PRECISION(digits))
+                   : NULL;
+    json_decref(root);
+    return s;
+}

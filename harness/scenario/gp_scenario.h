@@ -1,0 +1,167 @@
+/* gp_scenario.h: scenario files -- what a run does, as data.
+ *
+ * A scenario is a JSON object (docs/scenarios.md documents every field).  It
+ * is parsed with jansson and validated strictly: unknown fields are errors,
+ * and every error names the file, the field (a dotted path such as
+ * faults.disconnect.ready) and what was expected.  Fields left out take the
+ * defaults of gp_scenario_defaults().  Command-line overrides (--seed,
+ * --clients, --set path=value) go through gp_scenario_set() with the same
+ * paths and the same validation. */
+#ifndef GP_SCENARIO_H
+#define GP_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gp_bugs.h"
+
+#define GP_SCENARIO_NAME_MAX 128
+#define GP_SCENARIO_DESC_MAX 1024
+#define GP_SCENARIO_ERR_MAX 512
+#define GP_REQUESTS_PER_CLIENT_MAX 16
+#define GP_CLIENTS_MAX 10000000u
+#define GP_EXPECT_VIOLATIONS_MAX 16
+#define GP_CHECK_NAME_MAX 48
+
+typedef enum gp_arrival {
+    GP_ARRIVAL_ALL_AT_ONCE = 0, /* every client starts at t = 0 */
+    GP_ARRIVAL_UNIFORM,         /* start times uniform over window_ms */
+    GP_ARRIVAL_RAMP,            /* rate rising linearly from 0 over window_ms */
+} gp_arrival;
+
+typedef enum gp_latency_dist {
+    GP_LATENCY_FIXED = 0, /* always min_ms */
+    GP_LATENCY_UNIFORM,   /* uniform in [min_ms, max_ms] */
+    GP_LATENCY_EXPONENTIAL, /* min_ms + exponential(mean_ms - min_ms), capped at max_ms */
+} gp_latency_dist;
+
+typedef struct gp_range_ms {
+    uint32_t min_ms, max_ms;
+} gp_range_ms;
+
+/* Client disconnect phases, in the order a connection lives them. */
+typedef enum gp_phase {
+    GP_PHASE_CONNECTING = 0, /* socket opened, before the client saw it open */
+    GP_PHASE_AUTHENTICATING, /* open, before connection_ready */
+    GP_PHASE_READY,          /* after connection_ready, before the first request */
+    GP_PHASE_PROCESSING,     /* after the first agent event, before the request completes */
+    GP_PHASE_COUNT
+} gp_phase;
+
+/* Bad tokens a client may present. */
+typedef enum gp_bad_token {
+    GP_BAD_TOKEN_SIGNATURE = 0, /* signed with another secret */
+    GP_BAD_TOKEN_EXPIRED,       /* exp in the past */
+    GP_BAD_TOKEN_ALG_NONE,      /* alg "none", no signature */
+    GP_BAD_TOKEN_COUNT
+} gp_bad_token;
+
+/* Names used in files and reports: "connecting", ...; "bad_signature", ... */
+const char *gp_phase_name(gp_phase p);
+const char *gp_bad_token_name(gp_bad_token t);
+const char *gp_arrival_name(gp_arrival a);
+const char *gp_latency_dist_name(gp_latency_dist d);
+
+typedef struct gp_scenario {
+    char name[GP_SCENARIO_NAME_MAX];
+    char description[GP_SCENARIO_DESC_MAX];
+    char path[1024]; /* file it came from ("" when built in code) */
+    uint64_t seed;
+
+    struct {
+        uint32_t count;          /* clients.count, 1..GP_CLIENTS_MAX */
+        gp_arrival arrival;      /* clients.arrival: "all_at_once" | "uniform" | "ramp" */
+        uint32_t window_ms;      /* clients.window_ms */
+        double header_auth_fraction; /* clients.header_auth_fraction: share using the Authorization header */
+        uint32_t requests;       /* clients.requests_per_client, 1..16 */
+        gp_range_ms request_gap; /* clients.request_gap_ms: wait before each request */
+        uint32_t user_pool;      /* clients.user_pool: distinct users (0 = one per client) */
+    } clients;
+
+    struct {
+        gp_latency_dist latency; /* network.latency.distribution */
+        uint32_t latency_min_ms, latency_max_ms, latency_mean_ms;
+        double drop_rate;        /* network.drop_rate */
+        uint32_t retransmit_ms;  /* network.retransmit_ms */
+        double duplicate_rate;   /* network.duplicate_rate */
+        double reorder_rate;     /* network.reorder_rate */
+    } network;
+
+    struct {
+        gp_bug_set bugs;          /* server.bugs: list of names */
+        gp_range_ms accept_delay; /* server.accept_delay_ms */
+        gp_range_ms think;        /* server.agent.think_ms */
+        gp_range_ms tool;         /* server.agent.tool_ms */
+        uint32_t stuck_after_ms;  /* server.stuck_after_ms */
+        uint32_t auth_timeout_ms; /* server.auth_timeout_ms */
+        uint32_t max_message_bytes; /* server.max_message_bytes */
+        uint32_t max_connections;   /* server.max_connections (0: none) */
+    } server;
+
+    struct {
+        double accept_race;                /* faults.accept_race */
+        double slow_accept;                /* faults.slow_accept */
+        uint32_t slow_accept_ms;           /* faults.slow_accept_ms */
+        double disconnect[GP_PHASE_COUNT]; /* faults.disconnect.<phase> */
+        double bad_token[GP_BAD_TOKEN_COUNT]; /* faults.bad_token.<kind> */
+        double early_message;              /* faults.early_message */
+        double agent_failure;              /* faults.agent_failure */
+    } faults;
+
+    struct {
+        uint32_t ready_timeout_ms;   /* limits.ready_timeout_ms */
+        uint32_t request_timeout_ms; /* limits.request_timeout_ms */
+        uint64_t run_timeout_ms;     /* limits.run_timeout_ms (virtual time) */
+    } limits;
+
+    struct {
+        double min_transition_success_rate; /* expect.min_transition_success_rate */
+        double min_completion_rate;         /* expect.min_completion_rate */
+        uint32_t violations_len;            /* expect.violations */
+        char violations[GP_EXPECT_VIOLATIONS_MAX][GP_CHECK_NAME_MAX];
+    } expect;
+
+    struct {
+        uint32_t bucket_ms; /* report.bucket_ms: timeline.csv granularity */
+    } report;
+
+    struct {
+        uint32_t handshakes_in_flight; /* live.handshakes_in_flight */
+        uint32_t source_addresses;     /* live.source_addresses (0: as needed) */
+    } live;
+} gp_scenario;
+
+/* The defaults every field takes when the file leaves it out. */
+void gp_scenario_defaults(gp_scenario *sc);
+
+/* Loads and validates `path`.  On error returns a negative gp_err and writes
+ * "PATH: FIELD: what was wrong (expected ...)" (or "PATH:LINE:COL: ..." for
+ * JSON syntax) into err.  *sc is then unspecified. */
+int gp_scenario_load(gp_scenario *sc, const char *path, char *err,
+                     size_t err_len);
+
+/* Same from a string; `origin` names it in errors. */
+int gp_scenario_parse(gp_scenario *sc, const char *json, size_t len,
+                      const char *origin, char *err, size_t err_len);
+
+/* Applies one override "path=value" (value is JSON: 0.1, "ramp", ["a","b"],
+ * or a bare word taken as a string) with the same validation as the file.
+ * Errors name the override. */
+int gp_scenario_set(gp_scenario *sc, const char *assignment, char *err,
+                    size_t err_len);
+
+/* Checks cross-field rules (min <= max, rates in [0, 1], the disconnect and
+ * bad-token rates adding up to at most 1, known check names in
+ * expect.violations).  gp_scenario_load/parse call it; call it again after
+ * gp_scenario_set. */
+int gp_scenario_validate(const gp_scenario *sc, char *err, size_t err_len);
+
+/* The scenario as JSON, every field written (for reports: "the scenario as
+ * run").  malloc'd string, caller frees; NULL when out of memory. */
+char *gp_scenario_to_json(const gp_scenario *sc);
+
+/* True when `name` is one of the run checks (gp_check names). */
+bool gp_scenario_check_name_known(const char *name);
+
+#endif

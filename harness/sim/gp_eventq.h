@@ -1,0 +1,37 @@
+/* gp_eventq.h: the simulator's event queue, a binary min-heap ordered by
+ * (time, sequence number).  The sequence number is assigned at push, so two
+ * events due at the same virtual millisecond run in the order they were
+ * scheduled: ties never depend on pointers or on the heap's layout. */
+#ifndef GP_EVENTQ_H
+#define GP_EVENTQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gp_event {
+    uint64_t at_ms;
+    uint64_t seq;
+    uint32_t kind;
+    uint32_t client; /* client index, or UINT32_MAX */
+    uint64_t a;      /* kind-specific */
+    void *ptr;       /* kind-specific, owned by the event until popped */
+} gp_event;
+
+typedef struct gp_eventq {
+    gp_event *heap;
+    size_t len, cap;
+    uint64_t next_seq;
+} gp_eventq;
+
+void gp_eventq_init(gp_eventq *q);
+/* Frees the heap (not what ptr fields point at: pop and free them first). */
+void gp_eventq_free(gp_eventq *q);
+/* Adds ev (its seq is assigned here).  Returns GP_OK or GP_ERR_NOMEM. */
+int gp_eventq_push(gp_eventq *q, gp_event ev);
+/* Removes the earliest event into *out; false when empty. */
+bool gp_eventq_pop(gp_eventq *q, gp_event *out);
+/* The earliest event without removing it, or NULL. */
+const gp_event *gp_eventq_peek(const gp_eventq *q);
+
+#endif

@@ -1,0 +1,39 @@
+/* gp_sim.h: the deterministic simulator.
+ *
+ * Single-threaded discrete-event simulation: a virtual clock, one event queue
+ * ordered by (time, sequence), one seeded generator (gp_rng, xoshiro256**)
+ * split into streams, and a simulated network that carries whole messages
+ * between the virtual clients and the unchanged core with per-message
+ * latency, loss (as retransmission), duplication and reordering.  The core
+ * runs inside it through its environment struct.  Nothing here reads the
+ * wall clock or calls rand(): the same scenario and seed give the same run,
+ * byte for byte. */
+#ifndef GP_SIM_H
+#define GP_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gp_run.h"
+
+typedef struct gp_sim_options {
+    /* Client whose every event, both sides, goes to trace(); UINT32_MAX: none. */
+    uint32_t trace_client;
+    void (*trace)(void *ctx, const char *line);
+    void *trace_ctx;
+    /* Called now and then with clients finished and total (may be NULL). */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} gp_sim_options;
+
+/* The Unix time (ms) of virtual time 0: fixed, so tokens and ids repeat. */
+#define GP_SIM_EPOCH_MS 1757498281000ULL
+
+/* Runs run->sc in simulation, filling `run` (clients, ledger, timeline,
+ * health, flags; then gp_run_judge).  `run` must come from gp_run_init.
+ * Returns GP_OK, or a negative gp_err with a sentence in err (out of memory,
+ * the core refusing the server settings). */
+int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err,
+               size_t err_len);
+
+#endif

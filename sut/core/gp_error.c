@@ -1,0 +1,49 @@
+/* gp_error.c: names and messages for the codes in gp_error.h. */
+#include "gp_error.h"
+
+const char *gp_err_name(int code)
+{
+    switch (code) {
+    case GP_OK:
+        return "GP_OK";
+#define GP_ERR_NAME(name, c, msg)                                              \
+    case c:                                                                    \
+        return "GP_ERR_" #name;
+        GP_ERROR_MAP(GP_ERR_NAME)
+#undef GP_ERR_NAME
+    default:
+        return "GP_ERR_UNKNOWN";
+    }
+}
+
+const char *gp_err_message(int code)
+{
+    switch (code) {
+    case GP_OK:
+        return "success";
+#define GP_ERR_MSG(name, c, msg)                                               \
+    case c:                                                                    \
+        return msg;
+        GP_ERROR_MAP(GP_ERR_MSG)
+#undef GP_ERR_MSG
+    default:
+        return "unknown error";
+    }
+}
+
+#include "gp_env.h"
+
+const char *gp_log_level_name(gp_log_level level)
+{
+    switch (level) {
+    case GP_LOG_DEBUG:
+        return "DEBUG";
+    case GP_LOG_INFO:
+        return "INFO";
+    case GP_LOG_WARNING:
+        return "WARNING";
+    case GP_LOG_ERROR:
+        return "ERROR";
+    }
+    return "UNKNOWN";
+}

@@ -95,6 +95,30 @@ static void tracef(gp_sim *s, uint32_t client, const char *fmt, ...)
     s->opt->trace(s->opt->trace_ctx, line);
 }
 
+/* The network's next 64 random bits: the seeded stream, or the schedule's
+ * chooser when one is set. */
+static uint64_t net_next(gp_sim *s)
+{
+    return s->opt->choose ? s->opt->choose(s->opt->choose_ctx) : gp_rng_next(&s->net_rng);
+}
+
+static double net_unit(gp_sim *s)
+{
+    return (double)(net_next(s) >> 11) * 0x1.0p-53;
+}
+
+static bool net_chance(gp_sim *s, double p)
+{
+    if (!(p > 0.0))
+        return false;
+    return p >= 1.0 || net_unit(s) < p;
+}
+
+static uint64_t net_range(gp_sim *s, uint64_t lo, uint64_t hi)
+{
+    return hi <= lo ? lo : lo + net_next(s) % (hi - lo + 1);
+}
+
 static uint64_t latency(gp_sim *s)
 {
     const gp_scenario *sc = s->sc;
@@ -103,14 +127,14 @@ static uint64_t latency(gp_sim *s)
     case GP_LATENCY_FIXED:
         return lo;
     case GP_LATENCY_UNIFORM:
-        return gp_rng_range(&s->net_rng, lo, hi);
+        return net_range(s, lo, hi);
     case GP_LATENCY_EXPONENTIAL: {
         /* inverse transform without libm: -ln(u) from a 64-step series would
          * be slow; use the exact integer method of counting halvings plus a
          * uniform fraction, which has the exponential's mean and shape to
          * within a few percent and is fully deterministic */
         double mean = (double)sc->network.latency_mean_ms - (double)lo;
-        double u = gp_rng_unit(&s->net_rng), x = 0.0;
+        double u = net_unit(s), x = 0.0;
         while (u < 0.5 && x < 64.0) {
             u *= 2.0;
             x += 0.6931471805599453; /* ln 2 */
@@ -212,7 +236,7 @@ static void carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
     sim_link *l = &s->links[i];
     uint64_t at = s->now + latency(s);
     uint64_t rto = sc->network.retransmit_ms;
-    for (int tries = 0; gp_rng_chance(&s->net_rng, sc->network.drop_rate); tries++) {
+    for (int tries = 0; net_chance(s, sc->network.drop_rate); tries++) {
         fault(s, GP_FAULT_NET_DROP, i);
         if (tries == 4) {
             reset_link(s, i);
@@ -232,7 +256,7 @@ static void carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
      * each request's own messages keep their order. */
     bool overtakes = key && *last_key && key != *last_key && *last > *floor &&
                      (at < *floor ? *floor : at) < *last &&
-                     gp_rng_chance(&s->net_rng, sc->network.reorder_rate);
+                     net_chance(s, sc->network.reorder_rate);
     if (overtakes) {
         if (at < *floor)
             at = *floor;
@@ -245,7 +269,7 @@ static void carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
         *last = at;
         *last_key = key;
     }
-    int copies = 1 + gp_rng_chance(&s->net_rng, sc->network.duplicate_rate);
+    int copies = 1 + net_chance(s, sc->network.duplicate_rate);
     if (copies == 2) {
         fault(s, GP_FAULT_NET_DUPLICATE, i);
         s->run->duplicates_delivered++;
@@ -278,7 +302,8 @@ static uint64_t env_now(void *ctx)
 
 static uint64_t env_random(void *ctx)
 {
-    return gp_rng_next(&((gp_sim *)ctx)->core_rng);
+    gp_sim *s = ctx;
+    return s->opt->choose ? s->opt->choose(s->opt->choose_ctx) : gp_rng_next(&s->core_rng);
 }
 
 static void env_timer(void *ctx, uint64_t delay_ms, uint64_t conn,

@@ -24,6 +24,13 @@ typedef struct gp_sim_options {
     /* Called now and then with clients finished and total (may be NULL). */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* When set, every choice of the simulated network (latencies, drops,
+     * duplicates, reorders, hence the order in which ready events run) and
+     * every draw of the core's random source (agent timings and failures)
+     * comes from choose() instead of the seeded generator.  fuzz_schedule
+     * drives the schedule with its input bytes this way. */
+    uint64_t (*choose)(void *ctx);
+    void *choose_ctx;
 } gp_sim_options;
 
 /* The Unix time (ms) of virtual time 0: fixed, so tokens and ids repeat. */

@@ -819,6 +819,10 @@ int gp_scenario_load(gp_scenario *sc, const char *path, char *err, size_t err_le
     return rc;
 }
 
+/* A refused single value leaves *sc unchanged.  An object value is applied
+ * key by key in its order, so a refused key leaves the keys before it set:
+ * callers stop at the first error anyway.  Cross-field rules are left to
+ * gp_scenario_validate(), so that the ends of a range can be set one by one. */
 int gp_scenario_set(gp_scenario *sc, const char *assignment, char *err, size_t err_len)
 {
     char origin[GP_FIELD_PATH_MAX + 16];

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gp_cli.h"
+#include "gp_json_pool.h"
 
 int main(int argc, char **argv)
 {
@@ -11,6 +12,7 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    gp_json_pool_install();
     if (strcmp(cmd, "run") == 0)
         return gp_cli_run(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0)

@@ -215,7 +215,7 @@ static void send_request(const gp_vc_shared *sh, gp_vclient *c, unsigned k,
 {
     char message[96];
     snprintf(message, sizeof(message),
-             "Summarise what user %u asked about topic %u", c->index, k + 1);
+             "Summarise topic %u for user %u", k + 1, c->index);
     gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = rid,
                 .message = message, .agent_type = "supervisor"};
     send_msg(sh, c, &m);

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "gp_json.h"
+
 #include "gp_error.h"
 
 static int mkdirs(const char *dir)
@@ -147,7 +149,7 @@ char *gp_report_summary_json(const gp_run *run)
     if (!root)
         return NULL;
     json_object_set_new(root, "fault_ledger", ledger_json(run));
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
+    char *text = gp_json_dump(root, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
     json_decref(root);
     return text;
 }

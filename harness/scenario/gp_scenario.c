@@ -22,6 +22,8 @@
 
 #include <errno.h>
 #include <jansson.h>
+
+#include "gp_json.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,7 +280,7 @@ static void render(const json_t *v, char *out, size_t n)
         snprintf(out, n, "%.*g", real_digits(x), x);
         return;
     }
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *s = gp_json_dump(v, JSON_ENCODE_ANY | JSON_COMPACT);
     if (s == NULL) {
         snprintf(out, n, "(unprintable)");
         return;
@@ -940,7 +942,7 @@ char *gp_scenario_to_json(const gp_scenario *sc)
             digits = d > digits ? d : digits;
         }
     }
-    char *s = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+    char *s = root ? gp_json_dump(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
                                           JSON_REAL_PRECISION(digits))
                    : NULL;
     json_decref(root);

@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "gp_json.h"
+
 #include "gp_server_int.h"
 
 void gp_server_health(const gp_server *srv, gp_health *out)
@@ -84,7 +86,7 @@ char *gp_health_to_json(const gp_health *h)
         "errors_sent", errors);
     if (!root)
         return NULL;
-    char *text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    char *text = gp_json_dump(root, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(root);
     return text;
 }

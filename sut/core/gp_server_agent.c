@@ -99,15 +99,14 @@ void gp_server_agent_step(gp_server *srv, gp_conn *c, uint32_t slot)
         m.agent_type = r->agent_type;
         break;
     case GP_MSG_AGENT_THINKING:
-        m.thought = "Working out what the request needs";
+        m.thought = "Planning the answer";
         break;
     case GP_MSG_TOOL_EXECUTING:
         m.tool = tool;
         break;
     case GP_MSG_TOOL_COMPLETED:
         m.tool = tool;
-        snprintf(text, sizeof(text), "%s finished with 3 findings", tool);
-        m.result = text;
+        m.result = "3 findings";
         break;
     case GP_MSG_AGENT_COMPLETED:
         gp_agent_response(r->agent_type, r->message, text, sizeof(text));

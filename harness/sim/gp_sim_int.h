@@ -1,0 +1,89 @@
+/* gp_sim_int.h: the simulator's internals, shared by its files: gp_sim.c
+ * (events and the run), gp_sim_net.c (the simulated network) and
+ * gp_sim_env.c (the core's environment and the clients' I/O).  Not for
+ * drivers: the interface is gp_sim.h. */
+#ifndef GP_SIM_INT_H
+#define GP_SIM_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gp_eventq.h"
+#include "gp_sim.h"
+
+enum ev_kind {
+    EV_CLIENT_START = 0, /* the client begins to connect */
+    EV_SERVER_OPEN,      /* the connection reaches the server; ptr: bearer or NULL */
+    EV_SERVER_ACCEPT,    /* the server's accept completes */
+    EV_CLIENT_OPEN,      /* the client sees the socket open; ptr: opened id */
+    EV_TO_SERVER,        /* ptr: sim_msg */
+    EV_TO_CLIENT,        /* ptr: sim_msg */
+    EV_SERVER_CLOSED,    /* the server learns the transport is gone */
+    EV_CLIENT_CLOSED,    /* the client learns it; a: close code */
+    EV_SERVER_TIMER,     /* a: handle, ptr: (kind << 32 | arg) */
+    EV_CLIENT_TIMER,     /* a: (kind << 32 | arg) */
+    EV_SAMPLE,           /* a timeline bucket ends */
+};
+
+typedef struct sim_msg {
+    size_t len;
+    char data[];
+} sim_msg;
+
+/* Per-client transport state. */
+typedef struct sim_link {
+    gp_conn_handle h;
+    uint64_t last_to_server, last_to_client; /* last delivery time per direction */
+    uint64_t key_to_server, key_to_client;   /* reorder keys of those messages */
+    uint64_t floor_to_server, floor_to_client; /* a reordered message lands at or after this */
+    bool open_sent;       /* EV_SERVER_OPEN scheduled */
+    bool server_open;     /* on_open done */
+    bool accepted;        /* accept completed (or scheduled) */
+    bool accept_deferred; /* accept_race: waiting for the first message */
+    bool server_closing;  /* env->close called or close scheduled */
+    bool server_closed;   /* EV_SERVER_CLOSED scheduled */
+    bool client_closed;   /* the client closed or saw the close */
+    bool reset;
+} sim_link;
+
+typedef struct gp_sim {
+    gp_run *run;
+    const gp_scenario *sc;
+    const gp_sim_options *opt;
+    gp_eventq q;
+    uint64_t now;
+    gp_rng net_rng, core_rng;
+    gp_env env;
+    gp_server *srv;
+    gp_vc_shared sh;
+    gp_jwt_key *wrong_key;
+    sim_link *links;
+    uint32_t *slot_client; /* server slot -> client index */
+    size_t slot_cap;
+    uint64_t pending; /* clients not yet finished */
+    gp_server_tally tally;
+    uint64_t prev_attempted, prev_succeeded;
+    bool nomem;
+} gp_sim;
+
+/* gp_sim.c */
+void gp_sim_push(gp_sim *s, uint64_t at, enum ev_kind kind, uint32_t client,
+                 uint64_t a, void *ptr);
+void gp_sim_tracef(gp_sim *s, uint32_t client, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Counts fault f for client i in the ledger, with its connection's state. */
+void gp_sim_fault(gp_sim *s, gp_fault f, uint32_t i);
+
+/* gp_sim_net.c */
+/* One network latency draw, from the scenario's distribution. */
+uint64_t gp_sim_latency(gp_sim *s);
+/* Carries len bytes between the two sides of client i's connection, with
+ * the scenario's loss, duplication and reordering. */
+void gp_sim_carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
+                  size_t len);
+
+/* gp_sim_env.c */
+/* Fills s->env (the core's environment) and s->sh.io (the clients' I/O). */
+void gp_sim_env_init(gp_sim *s);
+
+#endif

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "gp_cli.h"
-#include "gp_json_pool.h"
 
 int main(int argc, char **argv)
 {
@@ -12,19 +11,31 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
-    gp_json_pool_install();
     if (strcmp(cmd, "run") == 0)
         return gp_cli_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return gp_cli_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "plot") == 0)
+        return gp_cli_plot(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0)
         return gp_cli_token(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0) {
-        gp_cli_help(argc > 2 ? argv[2] : NULL);
+        const char *topic = argc > 2 ? argv[2] : NULL;
+        if (topic && (strcmp(topic, "--help") == 0 || strcmp(topic, "-h") == 0))
+            topic = "help";
+        if (topic && !gp_cli_help_known(topic)) {
+            fprintf(stderr, "goldpath help: no command \"%s\" (commands: run, sweep, plot, token, help)\n",
+                    topic);
+            return 2;
+        }
+        gp_cli_help(topic);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("goldpath 0.1.0\n");
         return 0;
     }
-    fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, token, help)\n", cmd);
+    fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, sweep, plot, token, help; "
+                    "see goldpath --help)\n", cmd);
     return 2;
 }

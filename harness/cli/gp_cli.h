@@ -1,6 +1,7 @@
 /* gp_cli.h: the goldpath command line -- shared option parsing and the
- * subcommands (run, token, help).  Each subcommand returns the process exit
- * code: 0 success, 1 a check failed, 2 bad usage or bad input. */
+ * subcommands (run, sweep, plot, token, help).  Each subcommand returns the
+ * process exit code: 0 success, 1 a check failed, 2 bad usage or bad
+ * input. */
 #ifndef GP_CLI_H
 #define GP_CLI_H
 
@@ -47,10 +48,22 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_l
 /* After the report folder is written: plots, HTML, JUnit (when built). */
 void gp_cli_after_report(const gp_run *run, const char *dir, const gp_cli_common *o);
 
+/* The command that replays `run` as a whole (gp_cli_report.c):
+ * "goldpath run SCENARIO --mode M --seed N --clients N [--set ...]". */
+void gp_cli_run_replay_command(const gp_run *run, char *out, size_t out_len);
+
 int gp_cli_run(int argc, char **argv);
 int gp_cli_token(int argc, char **argv);
+/* `goldpath sweep` (gp_cli_sweep.c): 0 when the sweep ran, 1 with --strict
+ * when a run failed a check, 2 for bad usage or input. */
+int gp_cli_sweep(int argc, char **argv);
+/* `goldpath plot` (gp_cli_plot.c): 0 plots and page rendered, 1 page only
+ * (gnuplot missing or failed), 2 bad usage or not a report folder. */
+int gp_cli_plot(int argc, char **argv);
 
 /* Prints the help of `cmd` (NULL: the overview) to stdout. */
 void gp_cli_help(const char *cmd);
+/* True when `cmd` has a help text. */
+bool gp_cli_help_known(const char *cmd);
 
 #endif

@@ -12,18 +12,26 @@ static const char overview[] =
     "usage: goldpath COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO     run a scenario file (simulation or live) and check it\n"
+    "  run SCENARIO     run a scenario file (simulation or live), check it, and\n"
+    "                   write a report folder with plots and report.html\n"
+    "  sweep SCENARIO   run a scenario over a range of one field's values, several\n"
+    "                   seeds each, and plot the rates against the field\n"
+    "  plot DIR         render a run or sweep folder's plots and report.html again\n"
     "  token --sub USER print a token for the server's secret\n"
     "  help [COMMAND]   this text, or a command's\n"
     "\n"
-    "exit status: 0 every check passed, 1 a check failed, 2 bad usage or input.\n";
+    "exit status: 0 success, 1 a check failed, 2 bad usage or input.\n"
+    "The server under test is goldpath-server (goldpath-server --help,\n"
+    "docs/server.md). Every command and flag: docs/CLI.md.\n";
 
 static const char run_help[] =
     "usage: goldpath run SCENARIO.json [options]\n"
     "\n"
     "Runs every virtual client of the scenario through the golden path, injects\n"
     "the scenario's faults from its seed, checks every client and the server, and\n"
-    "writes a report folder.\n"
+    "writes a report folder: summary.json, scenario.json, the CSV files, perf.json,\n"
+    "replay.txt, plots (PNG and SVG, drawn by gnuplot from plots.gp) and\n"
+    "report.html. Without gnuplot the run goes on without plots.\n"
     "\n"
     "options:\n"
     "  --mode sim|live      simulation (default, deterministic) or real sockets\n"
@@ -34,27 +42,91 @@ static const char run_help[] =
     "                       --set faults.accept_race=0.2 --set 'server.bugs=[\"accept_race\"]'\n"
     "  --out DIR            report folder (default reports/runs/NAME-SEED)\n"
     "  --trace-client K     write client K's full trace, both sides, to the folder\n"
-    "  --junit FILE         also write the checks as JUnit XML\n"
-    "  --no-plots           skip the gnuplot plots\n"
+    "  --junit FILE         also write the checks as JUnit XML, one test case each\n"
+    "  --no-plots           skip the gnuplot plots (report.html is still written)\n"
     "  --quiet, -q          no progress line; summary only when a check fails\n"
     "\n"
     "exit status: 0 every check passed, 1 a check failed, 2 bad usage or scenario.\n";
+
+static const char sweep_help[] =
+    "usage: goldpath sweep SCENARIO.json --vary FIELD=FROM:TO:STEP [options]\n"
+    "\n"
+    "Runs the scenario in simulation for each value of FIELD from FROM to TO by\n"
+    "STEP, with K seeds per value (the scenario's seed and the next K-1), and\n"
+    "plots the transition success rate and the golden-path completion rate\n"
+    "against FIELD: a line for the mean over the seeds, a band and bars for\n"
+    "min to max. Writes sweep.csv (one row per run), sweep_summary.csv,\n"
+    "sweep.json, sweep.gp, the plots (PNG and SVG) and report.html.\n"
+    "\n"
+    "options:\n"
+    "  --vary FIELD=FROM:TO:STEP  the field to vary, named as in the scenario\n"
+    "                       format, e.g. faults.accept_race=0:0.5:0.1 (required)\n"
+    "  --seeds K            seeds per value (default 3)\n"
+    "  --compare VARIANT... run every point under each variant and draw them in\n"
+    "                       one plot; a variant is PATH=VALUE (several joined\n"
+    "                       with ';'), e.g.\n"
+    "                       --compare 'server.bugs=[]' 'server.bugs=[\"accept_race\"]'\n"
+    "  --seed N, --clients N, --set PATH=VALUE   as for run, applied first\n"
+    "  --out DIR            sweep folder (default reports/sweeps/NAME-FIELD)\n"
+    "  --junit FILE         JUnit XML: one test suite per (variant, value), one\n"
+    "                       test case per check (failed when any seed failed it)\n"
+    "  --strict             exit 1 when any run of the sweep failed a check\n"
+    "  --no-plots           skip the plots (report.html is still written)\n"
+    "  --quiet, -q          no progress line and no table\n"
+    "\n"
+    "exit status: 0 the sweep ran (a sweep explores; its checks do not fail it),\n"
+    "1 with --strict when a run failed a check, 2 bad usage, --vary or scenario.\n";
+
+static const char plot_help[] =
+    "usage: goldpath plot DIR [--quiet]\n"
+    "\n"
+    "Renders the plots (PNG and SVG, with gnuplot) and report.html of a run\n"
+    "folder (written by goldpath run) or a sweep folder (goldpath sweep) again,\n"
+    "from the files in it: after installing gnuplot, or after --no-plots.\n"
+    "\n"
+    "exit status: 0 plots and page written, 1 page written but no plots (gnuplot\n"
+    "missing or failed), 2 bad usage or not a report folder.\n";
 
 static const char token_help[] =
     "usage: goldpath token --sub USER [--ttl SECONDS] [--secret SECRET]\n"
     "\n"
     "Prints an HS256 JWT for USER, valid for --ttl seconds (default 3600), signed\n"
     "with --secret, else $GOLDPATH_JWT_SECRET, else the development secret that\n"
-    "goldpath-server uses when given none.\n";
+    "goldpath-server uses when given none.\n"
+    "\n"
+    "exit status: 0 printed, 2 bad usage.\n";
+
+static const char help_help[] =
+    "usage: goldpath help [COMMAND]\n"
+    "\n"
+    "Prints the overview, or the help of COMMAND (run, sweep, plot, token, help).\n"
+    "goldpath COMMAND --help prints the same.\n";
+
+static const struct {
+    const char *cmd, *text;
+} texts[] = {
+    {"run", run_help},     {"sweep", sweep_help}, {"plot", plot_help},
+    {"token", token_help}, {"help", help_help},
+};
+
+bool gp_cli_help_known(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        if (strcmp(cmd, texts[i].cmd) == 0)
+            return true;
+    return false;
+}
 
 void gp_cli_help(const char *cmd)
 {
-    if (!cmd)
+    if (!cmd) {
         fputs(overview, stdout);
-    else if (strcmp(cmd, "run") == 0)
-        fputs(run_help, stdout);
-    else if (strcmp(cmd, "token") == 0)
-        fputs(token_help, stdout);
-    else
-        printf("goldpath: no help for \"%s\"\n\n%s", cmd, overview);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        if (strcmp(cmd, texts[i].cmd) == 0) {
+            fputs(texts[i].text, stdout);
+            return;
+        }
+    printf("goldpath: no help for \"%s\"\n\n%s", cmd, overview);
 }

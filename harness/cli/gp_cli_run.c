@@ -154,7 +154,7 @@ int gp_cli_run(int argc, char **argv)
     gp_cli_after_report(run, out_dir, &o);
     if (!o.quiet || !run->passed)
         gp_report_print(run, stdout);
-    printf("  report: %s/\n", out_dir);
+    printf("  report: %s/report.html\n", out_dir);
     if (o.trace_client_given)
         printf("  trace of client %u: %s/trace-client-%u.txt\n", o.trace_client, out_dir,
                o.trace_client);

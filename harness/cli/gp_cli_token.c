@@ -29,11 +29,15 @@ int gp_cli_token(int argc, char **argv)
             char *end;
             errno = 0;
             ttl = strtoll(v, &end, 10);
-            if (errno || *end || ttl <= 0) {
-                fprintf(stderr, "goldpath token: --ttl takes a positive number of seconds, got \"%s\"\n", v);
+            if (errno || *end || ttl <= 0 || ttl > 10LL * 366 * 24 * 3600) {
+                fprintf(stderr, "goldpath token: --ttl takes a number of seconds from 1 to 316224000 (ten years), got \"%s\"\n", v);
                 return 2;
             }
             i++;
+        } else if (!v && (strcmp(argv[i], "--sub") == 0 || strcmp(argv[i], "--secret") == 0 ||
+                          strcmp(argv[i], "--ttl") == 0)) {
+            fprintf(stderr, "goldpath token: %s needs a value (see goldpath help token)\n", argv[i]);
+            return 2;
         } else {
             fprintf(stderr, "goldpath token: unexpected \"%s\" (see goldpath help token)\n", argv[i]);
             return 2;

@@ -1,0 +1,353 @@
+/* gp_html_run.c: a run folder's report.html; see gp_html_run.h. */
+#include "gp_html_run.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gp_csv.h"
+#include "gp_esc.h"
+#include "gp_html.h"
+#include "gp_plots.h"
+
+static const char *jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static long long jint(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* The seed as text: an integer, or a string for seeds above 2^63-1. */
+static void seed_text(json_t *s, char *out, size_t out_len)
+{
+    json_t *js = json_object_get(s, "seed");
+    if (json_is_integer(js))
+        snprintf(out, out_len, "%llu", (unsigned long long)json_integer_value(js));
+    else
+        snprintf(out, out_len, "%s", jstr(s, "seed"));
+}
+
+void gp_html_run_replay(const char *dir, char *out, size_t out_len)
+{
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s", dir, GP_REPLAY_FILE);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        bool got = fgets(out, (int)out_len, f) != NULL;
+        fclose(f);
+        if (got) {
+            out[strcspn(out, "\r\n")] = '\0';
+            if (out[0])
+                return;
+        }
+    }
+    char word[1300];
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    gp_esc_shell(path, word, sizeof(word));
+    snprintf(out, out_len, "goldpath run %s", word);
+}
+
+static void row_figure(FILE *f, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void row_figure(FILE *f, const char *name, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    fputs("<tr><th>", f);
+    gp_esc_xml(f, name);
+    fputs("</th>", f);
+    gp_html_td(f, buf);
+    fputs("</tr>\n", f);
+}
+
+static void section_summary(FILE *f, json_t *s, json_t *sc, const char *replay)
+{
+    bool passed = json_is_true(json_object_get(s, "passed"));
+    fputs("<h1>goldpath run: ", f);
+    gp_esc_xml(f, jstr(s, "scenario"));
+    fprintf(f, " <span class=\"badge %s\">%s</span></h1>\n", passed ? "passed" : "failed",
+            passed ? "PASSED" : "FAILED");
+    const char *desc = jstr(sc, "description");
+    if (*desc) {
+        fputs("<p>", f);
+        gp_esc_xml(f, desc);
+        fputs("</p>\n", f);
+    }
+    fputs("<p>Replay this run: <code>", f);
+    gp_esc_xml(f, replay);
+    fputs("</code></p>\n<p class=\"muted\"><a href=\"#checks\">checks</a> &middot; "
+          "<a href=\"#plots\">plots</a> &middot; <a href=\"#latency\">latency</a> &middot; "
+          "<a href=\"#faults\">fault ledger</a> &middot; <a href=\"#steps\">lifecycle steps</a>"
+          " &middot; <a href=\"#files\">files</a> &middot; <a href=\"#scenario\">scenario</a>"
+          "</p>\n<h2 id=\"summary\">Summary</h2>\n<table>\n",
+          f);
+    json_t *c = json_object_get(s, "clients"), *sv = json_object_get(s, "server");
+    json_t *bugs = json_object_get(s, "bugs");
+    char bug_list[512] = "";
+    size_t i;
+    json_t *b;
+    json_array_foreach(bugs, i, b) {
+        size_t n = strlen(bug_list);
+        snprintf(bug_list + n, sizeof(bug_list) - n, "%s%s", i ? ", " : "",
+                 json_string_value(b) ? json_string_value(b) : "?");
+    }
+    row_figure(f, "scenario file", "%s", jstr(s, "scenario_file"));
+    char seed[32];
+    seed_text(s, seed, sizeof(seed));
+    row_figure(f, "mode, seed", "%s, %s", jstr(s, "mode"), seed);
+    row_figure(f, "server bugs switched on", "%s", bug_list[0] ? bug_list : "none (the fixed server)");
+    row_figure(f, "clients", "%lld: %lld ready, %lld of %lld expected completed", jint(c, "total"),
+               jint(c, "ready"), jint(c, "completed"), jint(c, "expected_to_complete"));
+    row_figure(f, "clients ending otherwise",
+               "refused %lld, disconnected %lld, reset %lld, failed %lld, pending %lld",
+               jint(c, "refused"), jint(c, "disconnected"), jint(c, "reset"), jint(c, "failed"),
+               jint(c, "pending"));
+    row_figure(f, "transition success rate", "%.6f of %lld steps attempted",
+               json_number_value(json_object_get(sv, "transition_success_rate")),
+               jint(sv, "transitions_attempted"));
+    row_figure(f, "stuck, invalid transitions, id mismatches", "%lld, %lld, %lld",
+               jint(sv, "stuck"), jint(sv, "invalid_transitions"),
+               jint(sv, "connection_id_mismatches"));
+    row_figure(f, "run length", "%lld ms%s, %lld events", jint(s, "end_ms"),
+               strcmp(jstr(s, "mode"), "live") ? " of virtual time" : "", jint(s, "events"));
+    fputs("</table>\n", f);
+}
+
+static void section_checks(FILE *f, json_t *s, const char *replay)
+{
+    fputs("<h2 id=\"checks\">Checks</h2>\n<table>\n<tr><th>result</th><th>check</th><th>passing means</th>"
+          "<th>found</th><th>replay</th></tr>\n",
+          f);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(s, "checks"), i, c) {
+        const char *status = jstr(c, "status");
+        const char *cls = strcmp(status, "passed") == 0   ? "passed"
+                          : strcmp(status, "skipped") == 0 ? "skipped"
+                                                           : "failed";
+        fputs("<tr>", f);
+        gp_html_td_class(f, cls, status);
+        fputs("<td class=\"check\"><code>", f);
+        gp_esc_xml(f, jstr(c, "name"));
+        fputs("</code></td>", f);
+        gp_html_td(f, jstr(c, "what"));
+        gp_html_td(f, jstr(c, "detail"));
+        fputs("<td class=\"replay\">", f);
+        json_t *ex = json_object_get(c, "examples");
+        if (strcmp(cls, "failed") == 0 && json_array_size(ex) > 0) {
+            /* the first example in full; the others by number (summary.json
+             * has their replay commands too) */
+            json_t *e = json_array_get(ex, 0);
+            fprintf(f, "client %lld (", jint(e, "client"));
+            gp_esc_xml(f, jstr(e, "outcome"));
+            if (*jstr(e, "reason")) {
+                fputs(": ", f);
+                gp_esc_xml(f, jstr(e, "reason"));
+            }
+            fputs("):<br><code>", f);
+            gp_esc_xml(f, jstr(e, "replay"));
+            fputs("</code>", f);
+            for (size_t k = 1; k < json_array_size(ex); k++)
+                fprintf(f, "%s%lld", k == 1 ? "<br>also clients " : ", ",
+                        jint(json_array_get(ex, k), "client"));
+        } else {
+            fputs("<code class=\"muted\">", f);
+            gp_esc_xml(f, replay);
+            fputs("</code>", f);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    json_t *expected = json_object_get(s, "expected_violations");
+    if (json_array_size(expected) > 0) {
+        bool found = json_is_true(json_object_get(s, "expected_violations_found"));
+        fputs("<p>This scenario expects these violations (a bug of the catalog is on): ", f);
+        size_t k;
+        json_t *v;
+        json_array_foreach(expected, k, v) {
+            fputs(k ? ", <code>" : "<code>", f);
+            gp_esc_xml(f, json_string_value(v));
+            fputs("</code>", f);
+        }
+        fprintf(f, ". <span class=\"badge %s\">%s</span></p>\n", found ? "passed" : "failed",
+                found ? "all found" : "NOT all found");
+    }
+}
+
+static void section_plots(FILE *f, const char *dir, const char *plots_note)
+{
+    fputs("<h2 id=\"plots\">Plots</h2>\n", f);
+    if (plots_note) {
+        fputs("<p class=\"note\">", f);
+        gp_esc_xml(f, plots_note);
+        fputs("</p>\n", f);
+    }
+    for (int p = 0; p < GP_PLOT_COUNT; p++) {
+        fputs("<h3>", f);
+        gp_esc_xml(f, gp_plot_heading((gp_plot)p));
+        fputs("</h3>\n", f);
+        if (gp_html_plot(f, dir, gp_plot_stem((gp_plot)p), gp_plot_heading((gp_plot)p)))
+            continue;
+        if (p == GP_PLOT_FAULTS && !plots_note)
+            fputs("<p class=\"muted\">No fault was configured or fired: nothing to plot.</p>\n", f);
+        else
+            fputs("<p class=\"muted\">Not drawn.</p>\n", f);
+    }
+}
+
+static void section_latency(FILE *f, json_t *s)
+{
+    fprintf(f, "<h2 id=\"latency\">Latency</h2>\n<p class=\"muted\">Milliseconds%s, over the clients that got "
+               "there.</p>\n<table>\n<tr><th>from start to</th><th>n</th><th>p50</th><th>p90</th>"
+               "<th>p99</th><th>max</th></tr>\n",
+            strcmp(jstr(s, "mode"), "live") ? " of virtual time" : "");
+    const char *key;
+    json_t *p;
+    json_object_foreach(json_object_get(s, "latency_ms"), key, p) {
+        fputs("<tr>", f);
+        gp_html_td(f, key);
+        fprintf(f, "<td class=\"num\">%lld</td>", jint(p, "n"));
+        const char *cols[] = {"p50_ms", "p90_ms", "p99_ms", "max_ms"};
+        for (int k = 0; k < 4; k++)
+            fprintf(f, "<td class=\"num\">%.1f</td>", json_number_value(json_object_get(p, cols[k])));
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+/* A CSV file as a table, keeping the first `keep` columns and every later
+ * column with a non-zero value; rows filtered by row_ok when given. */
+static void csv_table(FILE *f, const char *dir, const char *name, int keep,
+                      bool (*row_ok)(const gp_csv *t, size_t r), const char *empty)
+{
+    char path[1200], err[1300];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    gp_csv t;
+    if (gp_csv_load(&t, path, err, sizeof(err)) != 0) {
+        fputs("<p class=\"note\">", f);
+        gp_esc_xml(f, err);
+        fputs("</p>\n", f);
+        return;
+    }
+    bool show[256] = {false};
+    size_t rows = 0;
+    for (size_t c = 0; c < t.ncols && c < 256; c++)
+        show[c] = (int)c < keep;
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (row_ok && !row_ok(&t, r))
+            continue;
+        rows++;
+        for (size_t c = (size_t)keep; c < t.ncols && c < 256; c++)
+            show[c] |= gp_csv_num(&t, r, (int)c) != 0;
+    }
+    if (rows == 0) {
+        fprintf(f, "<p class=\"muted\">%s</p>\n", empty);
+        gp_csv_free(&t);
+        return;
+    }
+    fputs("<table>\n<tr>", f);
+    for (size_t c = 0; c < t.ncols && c < 256; c++)
+        if (show[c]) {
+            fputs("<th>", f);
+            gp_esc_xml(f, t.cells[c]);
+            fputs("</th>", f);
+        }
+    fputs("</tr>\n", f);
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (row_ok && !row_ok(&t, r))
+            continue;
+        fputs("<tr>", f);
+        for (size_t c = 0; c < t.ncols && c < 256; c++)
+            if (show[c]) {
+                const char *cell = gp_csv_cell(&t, r, (int)c);
+                bool number = *cell && strspn(cell, "0123456789.-") == strlen(cell);
+                gp_html_td_class(f, number ? "num" : "text", cell);
+            }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    gp_csv_free(&t);
+}
+
+static bool attempted_row(const gp_csv *t, size_t r)
+{
+    return gp_csv_num(t, r, gp_csv_col(t, "attempted")) > 0;
+}
+
+static void section_files(FILE *f, const char *dir)
+{
+    static const char *const files[][2] = {
+        {"summary.json", "scenario, seed, counts, checks, latency, violations"},
+        {"scenario.json", "the scenario as run, every field"},
+        {"timeline.csv", "per time bucket: steps attempted and succeeded, connections per state"},
+        {"connections.csv", "one row per client"},
+        {"faults.csv", "the fault ledger"},
+        {"transitions.csv", "lifecycle steps per from/to pair"},
+        {"perf.json", "wall-clock figures (differ from run to run)"},
+        {"latency_cdf.csv", "derived: time to ready and to completed, cumulative"},
+        {"heatmap.csv", "derived: transitions.csv as a grid"},
+        {"plots.gp", "the gnuplot script of the plots (cd here; gnuplot plots.gp)"},
+        {GP_REPLAY_FILE, "the command that replays this run"},
+    };
+    fputs("<h2 id=\"files\">Files</h2>\n<ul>\n", f);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        gp_html_file_link(f, dir, files[i][0], files[i][1]);
+    fputs("</ul>\n", f);
+}
+
+int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t err_len)
+{
+    char path[1200];
+    json_error_t je;
+    snprintf(path, sizeof(path), "%s/summary.json", dir);
+    json_t *s = json_load_file(path, 0, &je);
+    if (!s) {
+        snprintf(err, err_len, "%s: %s", path, je.text);
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    json_t *sc = json_load_file(path, 0, &je);
+    if (!sc)
+        sc = json_object();
+    FILE *f = gp_html_open(dir, "report.html", err, err_len);
+    if (!f) {
+        json_decref(s);
+        json_decref(sc);
+        return -1;
+    }
+    char replay[1600], title[300], seed[32];
+    gp_html_run_replay(dir, replay, sizeof(replay));
+    seed_text(s, seed, sizeof(seed));
+    snprintf(title, sizeof(title), "goldpath: %s (seed %s)", jstr(s, "scenario"), seed);
+    gp_html_begin(f, title);
+    section_summary(f, s, sc, replay);
+    section_checks(f, s, replay);
+    section_plots(f, dir, plots_note);
+    section_latency(f, s);
+    fputs("<h2 id=\"faults\">Fault ledger</h2>\n<p class=\"muted\">Each configured fault: its rate, how often "
+          "it fired, and in which server-side state (none: no machine yet, or gone).</p>\n",
+          f);
+    csv_table(f, dir, "faults.csv", 3, NULL, "No fault was configured or fired.");
+    fputs("<h2 id=\"steps\">Lifecycle steps</h2>\n<p class=\"muted\">Every from/to pair the server attempted; "
+          "failed steps were refused as illegal.</p>\n",
+          f);
+    csv_table(f, dir, "transitions.csv", 5, attempted_row, "No lifecycle step was attempted.");
+    section_files(f, dir);
+    fputs("<h2 id=\"scenario\">Scenario as run</h2>\n", f);
+    gp_html_pre_file(f, dir, "scenario.json");
+    gp_html_end(f);
+    json_decref(s);
+    json_decref(sc);
+    return gp_html_close(f, dir, "report.html", err, err_len);
+}

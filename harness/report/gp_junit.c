@@ -1,0 +1,170 @@
+/* gp_junit.c: JUnit XML writer; see gp_junit.h. */
+#include "gp_junit.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gp_esc.h"
+#include "gp_html_run.h"
+
+void gp_junit_begin(FILE *f, const char *name, unsigned tests, unsigned failures,
+                    unsigned skipped)
+{
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", f);
+    gp_esc_xml(f, name);
+    fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n", tests, failures,
+            skipped);
+}
+
+void gp_junit_end(FILE *f)
+{
+    fputs("</testsuites>\n", f);
+}
+
+void gp_junit_suite_begin(FILE *f, const char *name, unsigned tests, unsigned failures,
+                          unsigned skipped)
+{
+    fputs("  <testsuite name=\"", f);
+    gp_esc_xml(f, name);
+    fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n", tests, failures,
+            skipped);
+}
+
+void gp_junit_suite_end(FILE *f)
+{
+    fputs("  </testsuite>\n", f);
+}
+
+void gp_junit_props_begin(FILE *f)
+{
+    fputs("    <properties>\n", f);
+}
+
+void gp_junit_prop(FILE *f, const char *name, const char *value)
+{
+    fputs("      <property name=\"", f);
+    gp_esc_xml(f, name);
+    fputs("\" value=\"", f);
+    gp_esc_xml(f, value);
+    fputs("\"/>\n", f);
+}
+
+void gp_junit_props_end(FILE *f)
+{
+    fputs("    </properties>\n", f);
+}
+
+void gp_junit_case(FILE *f, const char *classname, const char *name, const char *status,
+                   const char *message, const char *text)
+{
+    fputs("    <testcase classname=\"", f);
+    gp_esc_xml(f, classname);
+    fputs("\" name=\"", f);
+    gp_esc_xml(f, name);
+    if (strcmp(status, "failed") == 0) {
+        fputs("\">\n      <failure type=\"check_failed\" message=\"", f);
+        gp_esc_xml(f, message);
+        fputs("\">", f);
+        gp_esc_xml(f, text);
+        fputs("</failure>\n    </testcase>\n", f);
+    } else if (strcmp(status, "skipped") == 0) {
+        fputs("\">\n      <skipped message=\"", f);
+        gp_esc_xml(f, message);
+        fputs("\"/>\n    </testcase>\n", f);
+    } else {
+        fputs("\"/>\n", f);
+    }
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* The body of a failed check: what passing means, what was found, and how
+ * to replay the example clients. */
+static char *failure_text(json_t *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    fprintf(m, "passing means: %s\nfound: %s\n", jstr(c, "what"), jstr(c, "detail"));
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(c, "examples"), i, e) {
+        fprintf(m, "client %lld (%s%s%s): %s\n",
+                (long long)json_integer_value(json_object_get(e, "client")), jstr(e, "outcome"),
+                *jstr(e, "reason") ? ": " : "", jstr(e, "reason"), jstr(e, "replay"));
+    }
+    fclose(m);
+    return buf;
+}
+
+static void write_run(FILE *f, json_t *s, const char *replay)
+{
+    char suite[300], seed[32];
+    snprintf(suite, sizeof(suite), "goldpath.%s", jstr(s, "scenario"));
+    json_t *js = json_object_get(s, "seed");
+    if (json_is_integer(js))
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)json_integer_value(js));
+    else
+        snprintf(seed, sizeof(seed), "%s", jstr(s, "seed"));
+    json_t *checks = json_object_get(s, "checks");
+    unsigned tests = 0, failures = 0, skipped = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(checks, i, c) {
+        tests++;
+        failures += strcmp(jstr(c, "status"), "failed") == 0;
+        skipped += strcmp(jstr(c, "status"), "skipped") == 0;
+    }
+    gp_junit_begin(f, "goldpath", tests, failures, skipped);
+    gp_junit_suite_begin(f, suite, tests, failures, skipped);
+    gp_junit_props_begin(f);
+    gp_junit_prop(f, "scenario_file", jstr(s, "scenario_file"));
+    gp_junit_prop(f, "seed", seed);
+    gp_junit_prop(f, "mode", jstr(s, "mode"));
+    gp_junit_prop(f, "replay", replay);
+    gp_junit_props_end(f);
+    json_array_foreach(checks, i, c) {
+        char *text = failure_text(c);
+        gp_junit_case(f, suite, jstr(c, "name"), jstr(c, "status"), jstr(c, "detail"),
+                      text ? text : jstr(c, "detail"));
+        free(text);
+    }
+    gp_junit_suite_end(f);
+    gp_junit_end(f);
+}
+
+int gp_junit_write_run(const char *dir, const char *path, char *err, size_t err_len)
+{
+    char in[1200], replay[1600];
+    json_error_t je;
+    snprintf(in, sizeof(in), "%s/summary.json", dir);
+    json_t *s = json_load_file(in, 0, &je);
+    if (!s) {
+        snprintf(err, err_len, "%s: %s", in, je.text);
+        return -1;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
+        json_decref(s);
+        return -1;
+    }
+    gp_html_run_replay(dir, replay, sizeof(replay));
+    write_run(f, s, replay);
+    json_decref(s);
+    if (fclose(f) != 0) {
+        snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}

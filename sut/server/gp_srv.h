@@ -1,0 +1,139 @@
+/* gp_srv.h: goldpath-server's driver state, shared by its files.
+ *
+ * goldpath-server is a thin libwebsockets driver over sut/core: lws owns the
+ * sockets, the core owns every decision.  The files split the driver by job:
+ *   gp_srv_env.c   the gp_env the core calls (clock, entropy, timers, send,
+ *                  close, log) and the one lws_sul that drives the timers
+ *   gp_srv_ws.c    WebSocket callbacks: open, reassembly, writes, close
+ *   gp_srv_http.c  GET /health, GET /metrics, and refusing other requests
+ *   gp_srv_lws.c   the lws context, the protocol list, the loop
+ *   gp_srv_shutdown.c  SIGINT/SIGTERM and the graceful shutdown
+ *   gp_srv_main.c  flags, the fd-limit check, start-up lines, exit codes
+ * Not a public interface: only these files include it. */
+#ifndef GP_SRV_H
+#define GP_SRV_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gp_outq.h"
+#include "gp_server.h"
+#include "gp_srv_flags.h"
+#include "gp_timer_heap.h"
+
+/* Largest payload queued for one connection before it is closed as a client
+ * that does not read (bytes).  The reference agent's events are small; this
+ * leaves room for hundreds of them. */
+#define GP_SRV_OUTQ_BYTES_MAX (1024u * 1024u)
+/* The WebSocket protocol name (PROTOCOL.md). */
+#define GP_SRV_SUBPROTOCOL "goldpath.v1"
+/* Slack after the core's shutdown grace for close handshakes (ms). */
+#define GP_SRV_CLOSE_SLACK_MS 3000u
+
+/* One lws connection's user space (lws allocates it zeroed, per wsi).  Used
+ * by WebSocket connections and by plain HTTP requests on the same protocol. */
+typedef struct gp_session {
+    /* WebSocket */
+    gp_conn_handle handle;   /* 0: not (or no longer) known to the core */
+    bool counted;            /* counted in gp_srv.sessions */
+    gp_outq outq;
+    int close_code;          /* 0: no close pending */
+    bool close_started;      /* handed to lws: write nothing more */
+    char close_reason[96];
+    struct lws *wsi;                  /* for close_sul */
+    lws_sorted_usec_list_t close_sul; /* starts the close outside WRITEABLE */
+    /* reassembly of one message across frames and RECEIVE callbacks */
+    char *rx;
+    size_t rx_len, rx_cap;
+    bool rx_active;  /* inside a message */
+    bool rx_binary;
+    bool rx_discard; /* delivered early (too big or binary): drop the rest */
+    /* HTTP */
+    char *http_body;
+    size_t http_body_len;
+} gp_session;
+
+typedef struct gp_srv {
+    gp_srv_options opt;
+    gp_env env;
+    gp_server *core;
+    struct lws_context *ctx;
+    struct lws_vhost *vhost;
+    void *uv_loop;              /* uv_loop_t * in GP_SRV_LOOP_UV mode */
+    bool start_failed;          /* context made, but no listening vhost */
+    int port;                   /* the port actually bound */
+    uint64_t accept_fd_max;     /* sockets above this fd are dropped */
+    uint64_t fd_guard_logged_ms; /* last "near the fd limit" line (monotonic) */
+    /* timers */
+    gp_timer_heap timers;
+    lws_sorted_usec_list_t timer_sul;
+    uint64_t timer_sul_due_ms;  /* UINT64_MAX: not armed */
+    uint64_t last_now_ms;       /* now_ms never goes backwards */
+    /* WebSocket sessions from ESTABLISHED to CLOSED, refused ones included */
+    uint64_t sessions;
+    /* shutdown */
+    int signals_handled;        /* signals seen by the loop so far */
+    bool shutting_down;
+    bool stop;                  /* leave the loop */
+    int exit_code;
+    lws_sorted_usec_list_t deadline_sul;
+} gp_srv;
+
+/* ---- gp_srv_env.c ---- */
+
+/* Fills srv->env for the core (ctx = srv). */
+void gp_srv_env_init(gp_srv *srv);
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t gp_srv_mono_ms(void);
+/* Frees what the timers hold (call after the lws context is gone). */
+void gp_srv_env_free(gp_srv *srv);
+
+/* ---- gp_srv_ws.c ---- */
+
+int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s);
+int gp_srv_ws_receive(gp_srv *srv, struct lws *wsi, gp_session *s,
+                      const void *in, size_t len);
+int gp_srv_ws_writeable(gp_srv *srv, struct lws *wsi, gp_session *s);
+void gp_srv_ws_closed(gp_srv *srv, struct lws *wsi, gp_session *s);
+/* Queues a close of a session the core does not know (refused) or that the
+ * driver closes itself: the close frame goes out after the queue drains. */
+void gp_srv_ws_close_later(struct lws *wsi, gp_session *s, int code,
+                           const char *reason);
+
+/* ---- gp_srv_http.c ---- */
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on, >0 after an
+ * HTTP refusal was written (wrong path, shutting down). */
+int gp_srv_http_confirm_upgrade(gp_srv *srv, struct lws *wsi);
+/* LWS_CALLBACK_HTTP for `path`. */
+int gp_srv_http_request(gp_srv *srv, struct lws *wsi, gp_session *s,
+                        const char *path);
+int gp_srv_http_writeable(gp_srv *srv, struct lws *wsi, gp_session *s);
+/* Frees the body of an HTTP exchange (idempotent). */
+void gp_srv_http_release(gp_session *s);
+
+/* ---- gp_srv_lws.c ---- */
+
+/* Creates the lws context and listens.  Returns false with a sentence in
+ * msg on failure (port in use, bad address, event loop unavailable). */
+bool gp_srv_lws_start(gp_srv *srv, char *msg, size_t msg_len);
+/* Runs the loop until a shutdown completes; returns the exit code. */
+int gp_srv_lws_run(gp_srv *srv);
+/* Destroys the context (closing what is left) and the event loop. */
+void gp_srv_lws_stop(gp_srv *srv);
+/* Leaves the loop soon (from inside a callback). */
+void gp_srv_lws_request_stop(gp_srv *srv);
+
+/* ---- gp_srv_shutdown.c ---- */
+
+/* Routes SIGINT/SIGTERM to the loop woken through ctx; ignores SIGPIPE. */
+void gp_srv_signals_install(struct lws_context *ctx);
+/* Blocks SIGINT/SIGTERM and forgets the context (before destroying it). */
+void gp_srv_signals_forget(void);
+/* On every wake of the loop: acts on signals that arrived since the last. */
+void gp_srv_shutdown_on_wake(gp_srv *srv);
+/* Leaves the loop once shutting down and the last session has closed. */
+void gp_srv_shutdown_check_done(gp_srv *srv);
+
+#endif

@@ -1,0 +1,165 @@
+/* gp_srv_env.c: the gp_env that goldpath-server gives the core.
+ *
+ * now_ms is the real clock (CLOCK_REALTIME: ids and JWT expiry are wall-clock
+ * facts), held so it never goes backwards as gp_env requires.  random_u64 is
+ * real entropy: the server may use it, the core never reads any itself.
+ * Timers go into a min-heap on the monotonic clock, and ONE lws_sul is
+ * scheduled for the earliest; when it fires every due timer is handed to the
+ * core in (due, start order).  send and close only queue: bytes leave in
+ * LWS_CALLBACK_SERVER_WRITEABLE (gp_srv_ws.c). */
+#include <errno.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "gp_srv.h"
+#include "gp_srv_log.h"
+
+/* Timers handed to the core per sul callback, so that a chain of zero-delay
+ * timers cannot keep the loop from servicing sockets. */
+#define GP_SRV_TIMERS_PER_TICK 4096
+
+uint64_t gp_srv_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t env_now_ms(void *ctx)
+{
+    gp_srv *srv = ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t t = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    if (t < srv->last_now_ms) /* the wall clock was stepped back */
+        t = srv->last_now_ms;
+    srv->last_now_ms = t;
+    return t;
+}
+
+static uint64_t env_random_u64(void *ctx)
+{
+    (void)ctx;
+    uint64_t v = 0;
+    for (;;) {
+        ssize_t n = getrandom(&v, sizeof(v), 0);
+        if (n == (ssize_t)sizeof(v))
+            return v;
+        if (n < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    if (RAND_bytes((unsigned char *)&v, sizeof(v)) == 1)
+        return v;
+    /* Both sources failing is not a reason to stop serving: ids stay unique
+     * through the core's serial, only their spread suffers. */
+    return gp_srv_mono_ms() * 0x9E3779B97F4A7C15ULL;
+}
+
+static void timers_fire(lws_sorted_usec_list_t *sul);
+
+/* Schedules the sul for the earliest timer, if it is not already due then. */
+static void timers_arm(gp_srv *srv)
+{
+    const gp_timer_entry *top = gp_timer_heap_peek(&srv->timers);
+    if (!srv->ctx || !top || top->due_ms >= srv->timer_sul_due_ms)
+        return; /* no loop (yet, or any more), nothing to do, or armed */
+    uint64_t now = gp_srv_mono_ms();
+    uint64_t delay_ms = top->due_ms > now ? top->due_ms - now : 0;
+    srv->timer_sul_due_ms = top->due_ms;
+    lws_sul_schedule(srv->ctx, 0, &srv->timer_sul, timers_fire,
+                     (lws_usec_t)delay_ms * LWS_US_PER_MS);
+}
+
+static void timers_fire(lws_sorted_usec_list_t *sul)
+{
+    gp_srv *srv = lws_container_of(sul, gp_srv, timer_sul);
+    srv->timer_sul_due_ms = UINT64_MAX;
+    uint64_t now = gp_srv_mono_ms();
+    gp_timer_entry e;
+    for (int i = 0; i < GP_SRV_TIMERS_PER_TICK &&
+                    gp_timer_heap_pop_due(&srv->timers, now, &e); i++) {
+        if (e.kind == GP_TIMER_ACCEPT) /* the driver's own: --accept-delay-ms */
+            gp_server_on_accept_complete(srv->core, e.conn);
+        else
+            gp_server_on_timer(srv->core, e.conn, e.kind, e.arg);
+    }
+    timers_arm(srv);
+    gp_srv_shutdown_check_done(srv);
+}
+
+static void env_timer_start(void *ctx, uint64_t delay_ms, uint64_t conn,
+                            gp_timer_kind kind, uint32_t arg)
+{
+    gp_srv *srv = ctx;
+    if (!gp_timer_heap_push(&srv->timers, gp_srv_mono_ms() + delay_ms, conn,
+                            kind, arg)) {
+        gp_srv_logf(GP_LOG_DEBUG, GP_LOG_ERROR,
+                    "Out of memory: a %s timer was lost (kind %d)",
+                    conn ? "connection" : "server", (int)kind);
+        return;
+    }
+    timers_arm(srv);
+}
+
+static void env_send(void *ctx, void *transport, const char *data, size_t len)
+{
+    gp_srv *srv = ctx;
+    struct lws *wsi = transport;
+    gp_session *s = lws_wsi_user(wsi);
+    if (!s || s->close_code)
+        return; /* nothing may follow a close frame */
+    gp_outq_result r = gp_outq_push(&s->outq, data, len, LWS_PRE, GP_SRV_OUTQ_BYTES_MAX);
+    if (r == GP_OUTQ_OK) {
+        lws_callback_on_writable(wsi);
+        return;
+    }
+    const char *id = gp_server_conn_id(srv->core, s->handle);
+    gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
+                "Connection %s: %s with %zu bytes queued; closing",
+                id ? id : "(unknown)",
+                r == GP_OUTQ_FULL ? "client is not reading" : "out of memory",
+                s->outq.bytes);
+    gp_outq_clear(&s->outq);
+    gp_srv_ws_close_later(wsi, s, r == GP_OUTQ_FULL ? 1008 : 1011,
+                          r == GP_OUTQ_FULL ? "client is not reading" : "out of memory");
+}
+
+static void env_close(void *ctx, void *transport, int code, const char *reason)
+{
+    (void)ctx;
+    struct lws *wsi = transport;
+    gp_session *s = lws_wsi_user(wsi);
+    if (s)
+        gp_srv_ws_close_later(wsi, s, code, reason);
+}
+
+static void env_log(void *ctx, gp_log_level level, const char *line)
+{
+    (void)ctx;
+    gp_srv_log_write(level, line);
+}
+
+void gp_srv_env_init(gp_srv *srv)
+{
+    gp_timer_heap_init(&srv->timers);
+    srv->timer_sul_due_ms = UINT64_MAX;
+    srv->env = (gp_env){
+        .ctx = srv,
+        .now_ms = env_now_ms,
+        .random_u64 = env_random_u64,
+        .timer_start = env_timer_start,
+        .send = env_send,
+        .close = env_close,
+        .log = env_log,
+        .log_level_min = srv->opt.log_level,
+    };
+}
+
+void gp_srv_env_free(gp_srv *srv)
+{
+    gp_timer_heap_free(&srv->timers);
+}

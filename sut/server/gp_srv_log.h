@@ -1,0 +1,34 @@
+/* gp_srv_log.h: goldpath-server's log lines, in the incident's format.
+ *
+ *   2025-09-10T09:58:03.224757Z WARNING Invalid state transition for ws_...
+ *
+ * ISO-8601 UTC with microseconds, the level name (gp_log_level_name), the
+ * line.  Operators grep for the incident's wording, so the format is the
+ * incident's.  Each line goes to stderr in one write(2), so lines from the
+ * server and from libwebsockets never interleave mid-line. */
+#ifndef GP_SRV_LOG_H
+#define GP_SRV_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gp_env.h"
+
+/* Formats "<timestamp> <LEVEL> <line>\n" for realtime_us (microseconds since
+ * the epoch) into buf (NUL-terminated; a line that does not fit is cut and
+ * still ends with "\n").  Returns the length written. */
+size_t gp_srv_log_format(char *buf, size_t cap, uint64_t realtime_us,
+                         const char *level_name, const char *line);
+
+/* Formats `line` at the current CLOCK_REALTIME and writes it to stderr. */
+void gp_srv_log_write(gp_log_level level, const char *line);
+
+/* printf-style convenience over gp_srv_log_write, when level >= min. */
+void gp_srv_logf(gp_log_level min, gp_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Routes libwebsockets' own log lines (errors and warnings only) through
+ * gp_srv_log_write with a "lws: " prefix. */
+void gp_srv_log_route_lws(void);
+
+#endif

@@ -1,0 +1,245 @@
+/* gp_srv_ws.c: goldpath-server's WebSocket callbacks.
+ *
+ * ESTABLISHED opens the connection in the core (with the Authorization:
+ * Bearer token, if any) and completes its accept at once: lws has finished
+ * the handshake, so there is no accept race here.  --accept-delay-ms models a
+ * slow accept instead (a GP_TIMER_ACCEPT timer completes it later), which
+ * is what makes the accept_race bug visible on real sockets.  RECEIVE joins a message's frames and
+ * callback chunks into one buffer (up to --max-message + 1 bytes: one more
+ * than allowed is how the core recognises "too big" and closes 1009).
+ * SERVER_WRITEABLE writes the head of the output queue, one message per
+ * call, and once the queue is empty sends the pending close, so an error
+ * message always reaches the client before its close frame.  CLOSED tells
+ * the core the transport is gone. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gp_codec.h"
+#include "gp_error.h"
+#include "gp_srv.h"
+#include "gp_srv_log.h"
+
+/* A connection whose close frame cannot be sent (the client does not read)
+ * is dropped after this long (seconds). */
+#define GP_SRV_CLOSE_TIMEOUT_S 5
+/* Reassembly buffers larger than this are freed between messages, so an
+ * idle connection holds no large buffer. */
+#define GP_SRV_RX_KEEP_BYTES 4096
+
+void gp_srv_ws_close_later(struct lws *wsi, gp_session *s, int code,
+                           const char *reason)
+{
+    if (s->close_code)
+        return;
+    s->close_code = code;
+    /* A close frame carries at most 123 bytes of reason. */
+    snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason ? reason : "");
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, GP_SRV_CLOSE_TIMEOUT_S);
+    lws_callback_on_writable(wsi);
+}
+
+/* Copies the token of an "Authorization: Bearer <token>" header into buf.
+ * Returns buf, or NULL when there is no such header (no header, or another
+ * scheme such as Basic: the client may still authenticate by message).  An
+ * over-long token is reported as "" so that the core refuses it. */
+static const char *bearer_token(struct lws *wsi, char *buf, size_t cap)
+{
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (n <= 0)
+        return NULL;
+    if ((size_t)n >= cap || lws_hdr_copy(wsi, buf, (int)cap, WSI_TOKEN_HTTP_AUTHORIZATION) < 0) {
+        buf[0] = '\0';
+        return buf;
+    }
+    const char *p = buf;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    /* "Bearer" alone (lws trims the spaces after it) is an empty token. */
+    if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t' && p[6] != '\0'))
+        return NULL;
+    p += 6;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t len = strlen(p);
+    while (len && isspace((unsigned char)p[len - 1]))
+        len--;
+    memmove(buf, p, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s)
+{
+    s->counted = true;
+    srv->sessions++;
+    char token[GP_TOKEN_LEN_MAX + 32];
+    const char *bearer = bearer_token(wsi, token, sizeof(token));
+    gp_conn_handle h = 0;
+    int rc = gp_server_on_open(srv->core, wsi, bearer, &h);
+    if (rc == GP_ERR_FULL) {
+        if (srv->shutting_down) {
+            gp_srv_ws_close_later(wsi, s, GP_CLOSE_GOING_AWAY, "server shutting down");
+        } else {
+            gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
+                        "Refusing a connection: %u connections open (--max-connections)",
+                        srv->opt.core.max_connections);
+            gp_srv_ws_close_later(wsi, s, 1013, "try again later");
+        }
+        return 0;
+    }
+    if (rc != GP_OK) {
+        gp_srv_logf(srv->opt.log_level, GP_LOG_ERROR, "Could not open a connection: %s",
+                    gp_err_message(rc));
+        gp_srv_ws_close_later(wsi, s, GP_CLOSE_INTERNAL, "internal error");
+        return 0;
+    }
+    s->handle = h;
+    if (srv->opt.accept_delay_ms)
+        srv->env.timer_start(srv->env.ctx, srv->opt.accept_delay_ms, h, GP_TIMER_ACCEPT, 0);
+    else
+        gp_server_on_accept_complete(srv->core, h);
+    return 0;
+}
+
+/* Hands the core one whole message (or the first max+1 bytes of one). */
+static void deliver(gp_srv *srv, gp_session *s, const char *data, size_t len)
+{
+    if (s->handle)
+        gp_server_on_message(srv->core, s->handle, data ? data : "", len, s->rx_binary);
+}
+
+/* Appends to the reassembly buffer, at most up to max+1 bytes in all.
+ * Returns false when out of memory. */
+static bool rx_append(gp_session *s, const char *in, size_t len, size_t limit)
+{
+    size_t take = len < limit - s->rx_len ? len : limit - s->rx_len;
+    if (s->rx_len + take > s->rx_cap) {
+        size_t cap = s->rx_cap ? s->rx_cap : 1024;
+        while (cap < s->rx_len + take)
+            cap *= 2;
+        if (cap > limit)
+            cap = limit;
+        char *grown = realloc(s->rx, cap);
+        if (!grown)
+            return false;
+        s->rx = grown;
+        s->rx_cap = cap;
+    }
+    memcpy(s->rx + s->rx_len, in, take);
+    s->rx_len += take;
+    return true;
+}
+
+static void rx_reset(gp_session *s)
+{
+    s->rx_active = false;
+    s->rx_discard = false;
+    s->rx_binary = false;
+    s->rx_len = 0;
+    if (s->rx_cap > GP_SRV_RX_KEEP_BYTES) {
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_cap = 0;
+    }
+}
+
+int gp_srv_ws_receive(gp_srv *srv, struct lws *wsi, gp_session *s,
+                      const void *in, size_t len)
+{
+    if (!s->rx_active) {
+        s->rx_active = true;
+        s->rx_binary = lws_frame_is_binary(wsi) != 0;
+        s->rx_len = 0;
+        s->rx_discard = false;
+    }
+    bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+    size_t limit = srv->opt.core.max_message_bytes + 1;
+    if (s->close_code || !s->handle || s->rx_discard) {
+        /* closing, refused, or the rest of a message already answered */
+    } else if (s->rx_binary) {
+        /* The core closes 1003 on a binary message whatever it holds: no
+         * need to wait for (or keep) the rest of it.  At most max bytes, so
+         * that a binary message always gets 1003, never 1009. */
+        deliver(srv, s, in, len < limit - 1 ? len : limit - 1);
+        s->rx_discard = true;
+    } else if (final && s->rx_len == 0) {
+        deliver(srv, s, in, len); /* the usual case: one chunk, no copy */
+    } else if (!rx_append(s, in, len, limit)) {
+        gp_srv_logf(srv->opt.log_level, GP_LOG_ERROR,
+                    "Out of memory joining a message of %zu+ bytes; closing",
+                    s->rx_len + len);
+        gp_srv_ws_close_later(wsi, s, GP_CLOSE_INTERNAL, "out of memory");
+    } else if (s->rx_len == limit) {
+        deliver(srv, s, s->rx, s->rx_len); /* over the limit: core closes 1009 */
+        s->rx_discard = true;
+    } else if (final) {
+        deliver(srv, s, s->rx, s->rx_len);
+    }
+    if (final)
+        rx_reset(s);
+    return 0;
+}
+
+/* Starts lws's close handshake for s->wsi: our code and reason go out in a
+ * close frame, then lws waits for the client's close (and CLOSED follows).
+ * Runs from the event loop, outside every callback of this wsi, which is what
+ * LWS_TO_KILL_SYNC requires; the wsi is alive (CLOSED cancels this sul). */
+static void close_now(lws_sorted_usec_list_t *sul)
+{
+    gp_session *s = lws_container_of(sul, gp_session, close_sul);
+    lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
+                     (unsigned char *)s->close_reason, strlen(s->close_reason));
+    lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+}
+
+int gp_srv_ws_writeable(gp_srv *srv, struct lws *wsi, gp_session *s)
+{
+    (void)srv;
+    if (s->close_started)
+        return 0; /* lws is sending the close frame: nothing more from us */
+    gp_outq_msg *m = gp_outq_head(&s->outq);
+    if (m) {
+        int n = lws_write(wsi, m->bytes + LWS_PRE, m->len, LWS_WRITE_TEXT);
+        if (n < 0 || (size_t)n < m->len)
+            return -1; /* the socket failed: lws closes it, CLOSED follows */
+        gp_outq_pop(&s->outq);
+        if (!gp_outq_empty(&s->outq) || s->close_code)
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (s->close_code) {
+        /* The queue is drained: now the close frame, from a zero-delay sul
+         * (close_now) rather than by returning -1 here, the usual lws idiom.
+         * Debian's lws 4.1.6 is a _DEBUG build whose libuv path, after a
+         * callback returns -1, calls lws_close_free_wsi a second time ("uv
+         * repeat test"): that drops the socket before the close frame is
+         * sent, and the client sees 1006 instead of our code. */
+        s->close_started = true;
+        s->wsi = wsi;
+        lws_sul_schedule(lws_get_context(wsi), 0, &s->close_sul, close_now, 0);
+        return 0;
+    }
+    return 0; /* a spurious WRITEABLE: nothing queued, nothing written */
+}
+
+void gp_srv_ws_closed(gp_srv *srv, struct lws *wsi, gp_session *s)
+{
+    (void)wsi;
+    lws_sul_cancel(&s->close_sul);
+    if (s->handle) {
+        gp_conn_handle h = s->handle;
+        s->handle = 0;
+        gp_server_on_close(srv->core, h);
+    }
+    gp_outq_clear(&s->outq);
+    free(s->rx);
+    s->rx = NULL;
+    s->rx_cap = s->rx_len = 0;
+    if (s->counted) {
+        s->counted = false;
+        srv->sessions--;
+    }
+    gp_srv_shutdown_check_done(srv);
+}

@@ -1,0 +1,229 @@
+/* test_server_parts.c: unit tests of goldpath-server's pure parts -- the
+ * timer heap, the output queue, the flag parser, the log format and the
+ * fd-limit decision.  The live behaviour is tested from Python against the
+ * running server (tests/protocol). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gp_fdlimit.h"
+#include "gp_outq.h"
+#include "gp_srv_flags.h"
+#include "gp_srv_log.h"
+#include "gp_timer_heap.h"
+
+static void heap_orders_by_due_then_start(void **state)
+{
+    (void)state;
+    gp_timer_heap h;
+    gp_timer_heap_init(&h);
+    /* 300 timers at pseudo-random dues with many ties. */
+    uint64_t x = 12345;
+    for (uint32_t i = 0; i < 300; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        assert_true(gp_timer_heap_push(&h, (x >> 33) % 20, i + 1, GP_TIMER_AGENT_STEP, i));
+    }
+    gp_timer_entry e, prev = {0};
+    int n = 0;
+    while (gp_timer_heap_pop_due(&h, UINT64_MAX, &e)) {
+        if (n) {
+            assert_true(e.due_ms >= prev.due_ms);
+            if (e.due_ms == prev.due_ms)
+                assert_true(e.arg > prev.arg); /* ties keep start order */
+        }
+        prev = e;
+        n++;
+    }
+    assert_int_equal(n, 300);
+    assert_null(gp_timer_heap_peek(&h));
+    gp_timer_heap_free(&h);
+}
+
+static void heap_pops_only_due(void **state)
+{
+    (void)state;
+    gp_timer_heap h;
+    gp_timer_heap_init(&h);
+    assert_true(gp_timer_heap_push(&h, 100, 7, GP_TIMER_AUTH_TIMEOUT, 0));
+    assert_true(gp_timer_heap_push(&h, 50, 8, GP_TIMER_STUCK_CHECK, 0));
+    gp_timer_entry e;
+    assert_false(gp_timer_heap_pop_due(&h, 49, &e));
+    assert_true(gp_timer_heap_pop_due(&h, 50, &e));
+    assert_int_equal(e.conn, 8);
+    assert_int_equal(e.kind, GP_TIMER_STUCK_CHECK);
+    assert_false(gp_timer_heap_pop_due(&h, 99, &e));
+    assert_int_equal(gp_timer_heap_peek(&h)->due_ms, 100);
+    assert_true(gp_timer_heap_pop_due(&h, 1000, &e));
+    assert_false(gp_timer_heap_pop_due(&h, 1000, &e));
+    gp_timer_heap_free(&h);
+}
+
+static void outq_fifo_headroom_and_limit(void **state)
+{
+    (void)state;
+    gp_outq q = {0};
+    assert_true(gp_outq_empty(&q));
+    assert_int_equal(gp_outq_push(&q, "abc", 3, 16, 10), GP_OUTQ_OK);
+    assert_int_equal(gp_outq_push(&q, "defgh", 5, 16, 10), GP_OUTQ_OK);
+    /* 8 queued: 3 more would pass 10 */
+    assert_int_equal(gp_outq_push(&q, "ijk", 3, 16, 10), GP_OUTQ_FULL);
+    assert_int_equal(q.count, 2);
+    assert_int_equal(q.bytes, 8);
+    gp_outq_msg *m = gp_outq_head(&q);
+    assert_memory_equal(m->bytes + 16, "abc", 3);
+    gp_outq_pop(&q);
+    m = gp_outq_head(&q);
+    assert_int_equal(m->len, 5);
+    assert_memory_equal(m->bytes + 16, "defgh", 5);
+    assert_int_equal(gp_outq_push(&q, "ij", 2, 16, 10), GP_OUTQ_OK);
+    gp_outq_clear(&q);
+    assert_true(gp_outq_empty(&q));
+    assert_int_equal(q.bytes, 0);
+    assert_int_equal(gp_outq_push(&q, "x", 11, 0, 10), GP_OUTQ_FULL);
+}
+
+static gp_srv_flags_result parse(gp_srv_options *o, char *err, const char *env,
+                                 int argc, ...)
+{
+    char *argv[32] = {"goldpath-server"};
+    va_list ap;
+    va_start(ap, argc);
+    for (int i = 1; i < argc; i++)
+        argv[i] = va_arg(ap, char *);
+    va_end(ap);
+    return gp_srv_flags_parse(argc, argv, env, o, err, 256);
+}
+
+static void flags_defaults_and_values(void **state)
+{
+    (void)state;
+    gp_srv_options o;
+    char err[256];
+    assert_int_equal(parse(&o, err, NULL, 1), GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.port, 8765);
+    assert_string_equal(o.bind, "127.0.0.1");
+    assert_true(o.secret_is_dev);
+    assert_int_equal(o.core.max_message_bytes, 65536);
+    assert_int_equal(o.core.auth_timeout_ms, 5000);
+    assert_false(o.max_connections_given);
+
+    assert_int_equal(parse(&o, err, "from-env", 19, "--port", "0", "--bind=0.0.0.0",
+                           "--bug", "accept_race", "--bug", "id_regeneration",
+                           "--think-ms", "5:9", "--tool-ms=1:2", "--max-message", "300",
+                           "--auth-timeout-ms", "300", "--max-connections", "12",
+                           "--agent-failure-rate", "0.25"),
+                     GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.port, 0);
+    assert_string_equal(o.bind, "0.0.0.0");
+    assert_false(o.secret_is_dev);
+    assert_string_equal(o.secret_source, "GOLDPATH_JWT_SECRET");
+    assert_memory_equal(o.core.jwt_secret, "from-env", 8);
+    assert_int_equal(o.core.bugs, GP_BUG_BIT(GP_BUG_ACCEPT_RACE) | GP_BUG_BIT(GP_BUG_ID_REGENERATION));
+    assert_int_equal(o.core.agent.think_ms_min, 5);
+    assert_int_equal(o.core.agent.think_ms_max, 9);
+    assert_int_equal(o.core.agent.tool_ms_max, 2);
+    assert_int_equal(o.core.max_message_bytes, 300);
+    assert_int_equal(o.core.max_connections, 12);
+    assert_true(o.max_connections_given);
+    assert_true(o.core.agent_failure_rate == 0.25);
+
+    /* the flag beats the environment */
+    assert_int_equal(parse(&o, err, "from-env", 3, "--jwt-secret", "s3"), GP_SRV_FLAGS_RUN);
+    assert_memory_equal(o.core.jwt_secret, "s3", 2);
+    assert_int_equal(o.core.jwt_secret_len, 2);
+    assert_int_equal(parse(&o, err, NULL, 4, "--port", "1", "--help"), GP_SRV_FLAGS_HELP);
+}
+
+static void flags_errors_name_the_flag(void **state)
+{
+    (void)state;
+    gp_srv_options o;
+    char err[256];
+    struct { const char *flag, *value, *expect; } cases[] = {
+        {"--port", "65536", "--port"},
+        {"--port", "-1", "--port"},
+        {"--port", "80x", "--port"},
+        {"--think-ms", "9:5", "--think-ms"},
+        {"--think-ms", "5", "MIN:MAX"},
+        {"--tool-ms", ":5", "--tool-ms"},
+        {"--agent-failure-rate", "1.5", "--agent-failure-rate"},
+        {"--max-message", "0", "--max-message"},
+        {"--auth-timeout-ms", "", "--auth-timeout-ms"},
+        {"--max-connections", "0", "--max-connections"},
+        {"--log-level", "loud", "--log-level"},
+        {"--event-loop", "epoll", "--event-loop"},
+        {"--accept-delay-ms", "x", "--accept-delay-ms"},
+        {"--bug", "no_such_bug", "known: id_regeneration, accept_race, swallow_transition_errors"},
+        {"--frobnicate", "1", "unknown flag --frobnicate"},
+        {"--jwt-secret", "", "--jwt-secret"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(parse(&o, err, NULL, 3, cases[i].flag, cases[i].value),
+                         GP_SRV_FLAGS_ERROR);
+        if (!strstr(err, cases[i].expect))
+            fail_msg("%s %s: '%s' lacks '%s'", cases[i].flag, cases[i].value, err,
+                     cases[i].expect);
+    }
+    assert_int_equal(parse(&o, err, NULL, 2, "--port"), GP_SRV_FLAGS_ERROR);
+    assert_non_null(strstr(err, "--port needs a value"));
+    assert_int_equal(parse(&o, err, NULL, 2, "stray"), GP_SRV_FLAGS_ERROR);
+}
+
+static void log_format_is_the_incidents(void **state)
+{
+    (void)state;
+    char buf[128];
+    /* 2025-09-10T09:58:03.224757Z, as in the incident */
+    size_t n = gp_srv_log_format(buf, sizeof(buf), 1757498283224757ULL, "WARNING",
+                                 "Invalid state transition for ws_1");
+    assert_string_equal(buf, "2025-09-10T09:58:03.224757Z WARNING Invalid state transition for ws_1\n");
+    assert_int_equal(n, strlen(buf));
+    char small[40];
+    n = gp_srv_log_format(small, sizeof(small), 1757498283000001ULL, "ERROR",
+                          "a line that is far too long for this buffer");
+    assert_int_equal(n, sizeof(small) - 1);
+    assert_int_equal(small[n - 1], '\n');
+    assert_non_null(strstr(small, ".000001Z ERROR a"));
+}
+
+static void fdlimit_fits_or_explains(void **state)
+{
+    (void)state;
+    gp_fdlimit lim = {.soft_before = 1024, .soft = 1024, .hard = 1024};
+    char msg[512];
+    uint32_t max = 10000;
+    assert_true(gp_fdlimit_fit(&lim, false, &max, msg, sizeof(msg)));
+    assert_int_equal(max, 1024 - GP_FDLIMIT_MARGIN);
+    max = 10000;
+    assert_false(gp_fdlimit_fit(&lim, true, &max, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "--max-connections 10000"));
+    assert_non_null(strstr(msg, "at most 928"));
+    assert_non_null(strstr(msg, "ulimit -n"));
+    max = 928;
+    assert_true(gp_fdlimit_fit(&lim, true, &max, msg, sizeof(msg)));
+    assert_int_equal(max, 928);
+    lim.soft = 50;
+    max = 10;
+    assert_false(gp_fdlimit_fit(&lim, false, &max, msg, sizeof(msg)));
+    assert_true(gp_fdlimit_accept_guard(&(gp_fdlimit){.soft = 1024}) < 1024);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(heap_orders_by_due_then_start),
+        cmocka_unit_test(heap_pops_only_due),
+        cmocka_unit_test(outq_fifo_headroom_and_limit),
+        cmocka_unit_test(flags_defaults_and_values),
+        cmocka_unit_test(flags_errors_name_the_flag),
+        cmocka_unit_test(log_format_is_the_incidents),
+        cmocka_unit_test(fdlimit_fits_or_explains),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

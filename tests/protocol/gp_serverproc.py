@@ -1,0 +1,149 @@
+"""gp_serverproc: start goldpath-server on a free port, stop it, read its logs.
+
+The server is started with `--port 0 --ready-file F`: it binds a port the
+kernel picks and writes it to F once it listens, so tests never race for a
+port and never sleep "long enough".  stop() sends SIGTERM and returns the
+exit status; check_clean() fails on sanitizer reports in the server's
+stderr (the suite also runs in the ASan/UBSan build).
+"""
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+SECRET = "protocol-test-secret"
+START_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 30.0
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                   "UndefinedBehaviorSanitizer")
+
+
+class Server:
+    def __init__(self, binary, args=(), secret=SECRET, env=None, nofile=None):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="gp-server-")
+        self.ready_file = os.path.join(self.dir, "port")
+        self.stdout_path = os.path.join(self.dir, "stdout")
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.args = list(args)
+        self.env = dict(os.environ)
+        self.env.pop("GOLDPATH_JWT_SECRET", None)
+        if env:
+            self.env.update(env)
+        self.secret = secret
+        self.nofile = nofile
+        self.proc = None
+        self.port = None
+
+    def command(self):
+        cmd = [self.binary, "--port", "0", "--ready-file", self.ready_file]
+        if self.secret is not None:
+            cmd += ["--jwt-secret", self.secret]
+        return cmd + self.args
+
+    def _preexec(self):
+        if self.nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
+
+    def spawn(self, cmd=None):
+        self.proc = subprocess.Popen(
+            cmd or self.command(), env=self.env, stdin=subprocess.DEVNULL,
+            stdout=open(self.stdout_path, "w"), stderr=open(self.stderr_path, "w"),
+            preexec_fn=self._preexec if self.nofile is not None else None)
+        return self.proc
+
+    def start(self):
+        self.spawn()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if os.path.exists(self.ready_file):
+                with open(self.ready_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    return self
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited with {self.proc.returncode} before "
+                                     f"listening:\n{self.stderr()}")
+            time.sleep(0.02)
+        self.kill()
+        raise AssertionError("server did not write its ready file in time")
+
+    def run_to_exit(self, timeout=STOP_TIMEOUT_S):
+        """For start-up failures: runs the command, returns (code, out, err)."""
+        self.spawn()
+        code = self.proc.wait(timeout)
+        return code, self.stdout(), self.stderr()
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def http(self, path, method="GET"):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode()
+
+    def health(self):
+        status, headers, body = self.http("/health")
+        assert status == 200, (status, body)
+        return json.loads(body)
+
+    def wait_health(self, pred, timeout=10.0):
+        """Polls /health until pred(websocket figures) holds; returns them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            h = self.health()["websocket"]
+            if pred(h):
+                return h
+            if time.monotonic() > deadline:
+                raise AssertionError(f"/health never satisfied the condition: {h}")
+            time.sleep(0.05)
+
+    def signal(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=STOP_TIMEOUT_S):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"server did not exit within {timeout} s") from None
+
+    def stop(self):
+        """SIGTERM, then the exit status (and the logs checked for sanitizer
+        reports)."""
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+        code = self.wait()
+        self.check_clean()
+        return code
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stdout(self):
+        with open(self.stdout_path) as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def check_clean(self):
+        err = self.stderr()
+        for mark in SANITIZER_MARKS:
+            assert mark not in err, f"sanitizer report in the server's stderr:\n{err[-6000:]}"
+
+    def log_lines(self, needle):
+        return [line for line in self.stderr().splitlines() if needle in line]

@@ -122,7 +122,7 @@ static void test_several_requests_each_in_order(void **state)
         else if (strcmp(m.request_id, "b") == 0)
             assert_int_equal(step, next_b++);
         else {
-            assert_string_equal(m.request_id, "srv-3"); /* server-assigned */
+            assert_string_equal(m.request_id, "srv-1"); /* server-assigned */
             assert_int_equal(step, next_c++);
         }
         gp_msg_clear(&m);
@@ -130,6 +130,36 @@ static void test_several_requests_each_in_order(void **state)
     assert_int_equal(next_a, 5);
     assert_int_equal(next_b, 5);
     assert_int_equal(next_c, 5);
+    fx_free(fx);
+}
+
+/* A request_id already in flight is refused (BAD_MESSAGE, the connection
+ * stays), and a server-assigned id never collides with a client's. */
+static void test_duplicate_request_id_refused(void **state)
+{
+    (void)state;
+    fixture *fx = fx_new(0);
+    gp_conn_handle h = fx_ready(fx, &T1, "olga");
+    fx_send(fx, h, AGENT_REQ("srv-1", "first"));
+    fx_send(fx, h, AGENT_REQ("srv-1", "again"));
+    assert_string_equal(fx_last_error(fx, &T1), "BAD_MESSAGE");
+    fx_send(fx, h, "{\"type\":\"agent_execution\",\"data\":{\"message\":\"no id\"}}");
+    fake_env_advance(fx->fe, fx->srv, 1000);
+    size_t n = fake_env_sent_count(fx->fe, &T1), completed = 0;
+    for (size_t i = 0; i < n; i++) {
+        gp_msg m;
+        fx_sent(fx, &T1, i, &m);
+        if (m.type == GP_MSG_AGENT_COMPLETED) {
+            completed++;
+            assert_true(strcmp(m.request_id, "srv-1") == 0 || strcmp(m.request_id, "srv-2") == 0);
+        }
+        gp_msg_clear(&m);
+    }
+    assert_int_equal(completed, 2);
+    assert_int_equal(fake_env_close_code(fx->fe, &T1), 0);
+    /* once the first has finished, its id may be used again */
+    fx_send(fx, h, AGENT_REQ("srv-1", "third"));
+    assert_int_equal(fx_last_type(fx, &T1), GP_MSG_AGENT_STARTED);
     fx_free(fx);
 }
 
@@ -475,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_golden_path_one_connection),
         cmocka_unit_test(test_events_timed_by_agent_durations),
         cmocka_unit_test(test_several_requests_each_in_order),
+        cmocka_unit_test(test_duplicate_request_id_refused),
         cmocka_unit_test(test_bearer_header_auth),
         cmocka_unit_test(test_bad_bearer_header_closes_4401),
         cmocka_unit_test(test_bad_messages_stay_open),

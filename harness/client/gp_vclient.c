@@ -341,6 +341,7 @@ static void on_error(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
         if (c->plan.bad_token >= 0)
             return; /* the close that follows settles the outcome */
         break;
+    case GP_PROTO_BAD_MESSAGE: /* a duplicated request refused while in flight */
     case GP_PROTO_ALREADY_AUTHENTICATED:
         if (sh->sc->network.duplicate_rate > 0.0) {
             c->duplicates_seen++;

@@ -367,6 +367,10 @@ static void process(gp_server *srv, gp_conn *c, const char *data, size_t len,
         else if (srv->shutting_down)
             gp_server_send_error(srv, c, GP_PROTO_SHUTTING_DOWN,
                                  "the server is shutting down", m.request_id);
+        else if (m.request_id && gp_server_agent_in_flight(c, m.request_id))
+            gp_server_send_error(srv, c, GP_PROTO_BAD_MESSAGE,
+                                 "a request with this request_id is already in flight",
+                                 m.request_id);
         else if (c->requests_active >= srv->cfg.max_requests_in_flight)
             gp_server_send_error(srv, c, GP_PROTO_TOO_MANY_REQUESTS,
                                  "too many requests in flight on this connection",

@@ -16,6 +16,14 @@ static uint64_t env_draw(void *ctx)
     return env->random_u64(env->ctx);
 }
 
+bool gp_server_agent_in_flight(const gp_conn *c, const char *request_id)
+{
+    for (uint32_t i = 0; c->requests && i < c->requests_cap; i++)
+        if (c->requests[i].in_use && strcmp(c->requests[i].request_id, request_id) == 0)
+            return true;
+    return false;
+}
+
 void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
 {
     uint32_t cap = srv->cfg.max_requests_in_flight;
@@ -45,12 +53,17 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
                              m->request_id);
         return;
     }
-    c->request_seq++;
-    if (m->request_id)
+    if (m->request_id) {
         snprintf(r->request_id, sizeof(r->request_id), "%s", m->request_id);
-    else
-        snprintf(r->request_id, sizeof(r->request_id), "srv-%llu",
-                 (unsigned long long)c->request_seq);
+    } else {
+        /* a server-assigned id never repeats one in flight, even one a
+         * client chose in the same form */
+        char rid[GP_REQUEST_ID_LEN_MAX + 1];
+        do
+            snprintf(rid, sizeof(rid), "srv-%llu", (unsigned long long)++c->request_seq);
+        while (gp_server_agent_in_flight(c, rid));
+        memcpy(r->request_id, rid, sizeof(rid));
+    }
     snprintf(r->agent_type, sizeof(r->agent_type), "%s",
              m->agent_type ? m->agent_type : "supervisor");
     gp_agent_plan(&srv->cfg.agent, env_draw, (void *)srv->env, r->delays_ms);

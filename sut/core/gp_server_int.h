@@ -94,6 +94,9 @@ void gp_server_close_conn(gp_server *srv, gp_conn *c, int code,
 /* The handle of c. */
 gp_conn_handle gp_server_handle_of(const gp_server *srv, const gp_conn *c);
 
+/* True when a request with this id is in flight on c. */
+bool gp_server_agent_in_flight(const gp_conn *c, const char *request_id);
+
 /* Starts a request for an accepted agent_execution on a ready connection. */
 void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m);
 

@@ -11,51 +11,12 @@
 #include <jansson.h>
 
 #include "gp_esc.h"
+#include "gp_files.h"
 #include "gp_junit.h"
-
-static int mkdirs(const char *dir, char *err, size_t err_len)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", dir);
-    for (char *p = path + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-                snprintf(err, err_len, "%s: cannot create the sweep folder: %s", path,
-                         strerror(errno));
-                return -1;
-            }
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
-}
-
-static FILE *open_in(const char *dir, const char *name, char *err, size_t err_len)
-{
-    char path[1200];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-    return f;
-}
-
-static int close_in(FILE *f, const char *dir, const char *name, char *err, size_t err_len)
-{
-    if (fclose(f) != 0) {
-        snprintf(err, err_len, "%s/%s: cannot write: %s", dir, name, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
 
 static int write_rows(const gp_sweep *sw, const char *dir, char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, "sweep.csv", err, err_len);
+    FILE *f = gp_files_open(dir, "sweep.csv", err, err_len);
     if (!f)
         return -1;
     fprintf(f, "variant,value,seed,transition_success_rate,completion_rate,passed\n");
@@ -67,12 +28,12 @@ static int write_rows(const gp_sweep *sw, const char *dir, char *err, size_t err
         fprintf(f, ",%s,%llu,%.6f,%.6f,%d\n", value, (unsigned long long)r->seed,
                 r->transition_success_rate, r->completion_rate, r->passed);
     }
-    return close_in(f, dir, "sweep.csv", err, err_len);
+    return gp_files_close(f, dir, "sweep.csv", err, err_len);
 }
 
 static int write_summary(const gp_sweep *sw, const char *dir, char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, "sweep_summary.csv", err, err_len);
+    FILE *f = gp_files_open(dir, "sweep_summary.csv", err, err_len);
     if (!f)
         return -1;
     fprintf(f, "variant_index,value,runs,passed_runs,transition_success_rate_min,"
@@ -89,7 +50,7 @@ static int write_summary(const gp_sweep *sw, const char *dir, char *err, size_t 
             gp_esc_csv(f, gp_sweep_variant_label(&sw->spec, v));
             fputc('\n', f);
         }
-    return close_in(f, dir, "sweep_summary.csv", err, err_len);
+    return gp_files_close(f, dir, "sweep_summary.csv", err, err_len);
 }
 
 static json_t *points_json(const gp_sweep *sw)
@@ -156,13 +117,13 @@ static int write_meta(const gp_sweep *sw, const char *dir, const char *command, 
 int gp_sweep_write(const gp_sweep *sw, const char *dir, const char *command, char *err,
                    size_t err_len)
 {
-    if (mkdirs(dir, err, err_len) != 0)
+    if (gp_files_mkdirs(dir, err, err_len) != 0)
         return -1;
     if (write_rows(sw, dir, err, err_len) != 0 || write_summary(sw, dir, err, err_len) != 0 ||
         write_meta(sw, dir, command, err, err_len) != 0)
         return -1;
     char *scenario = gp_scenario_to_json(&sw->base);
-    FILE *f = scenario ? open_in(dir, "scenario.json", err, err_len) : NULL;
+    FILE *f = scenario ? gp_files_open(dir, "scenario.json", err, err_len) : NULL;
     if (!scenario)
         snprintf(err, err_len, "out of memory writing scenario.json");
     if (f) {
@@ -170,7 +131,7 @@ int gp_sweep_write(const gp_sweep *sw, const char *dir, const char *command, cha
         fputc('\n', f);
     }
     free(scenario);
-    return f ? close_in(f, dir, "scenario.json", err, err_len) : -1;
+    return f ? gp_files_close(f, dir, "scenario.json", err, err_len) : -1;
 }
 
 void gp_sweep_point_name(const gp_sweep *sw, uint32_t v, uint32_t p, char *out, size_t out_len)

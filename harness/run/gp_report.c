@@ -13,33 +13,7 @@
 #include "gp_json.h"
 
 #include "gp_error.h"
-
-static int mkdirs(const char *dir)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
-static FILE *open_in(const char *dir, const char *name, char *err, size_t err_len)
-{
-    char path[1200];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-    return f;
-}
+#include "gp_files.h"
 
 static json_t *checks_json(const gp_run *run)
 {
@@ -157,17 +131,17 @@ char *gp_report_summary_json(const gp_run *run)
 static int write_text(const char *dir, const char *name, const char *text,
                       char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, name, err, err_len);
+    FILE *f = gp_files_open(dir, name, err, err_len);
     if (!f)
         return GP_ERR_NOT_FOUND;
     fputs(text, f);
     fputc('\n', f);
-    return fclose(f) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
+    return gp_files_close(f, dir, name, err, err_len) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
 }
 
 static int write_timeline(const gp_run *run, const char *dir, char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, "timeline.csv", err, err_len);
+    FILE *f = gp_files_open(dir, "timeline.csv", err, err_len);
     if (!f)
         return GP_ERR_NOT_FOUND;
     fprintf(f, "t_ms,attempted,succeeded,success_rate");
@@ -184,7 +158,7 @@ static int write_timeline(const gp_run *run, const char *dir, char *err, size_t 
         fprintf(f, ",%llu,%llu,%llu\n", (unsigned long long)r->active,
                 (unsigned long long)r->ready_total, (unsigned long long)r->completed_total);
     }
-    return fclose(f) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
+    return gp_files_close(f, dir, "timeline.csv", err, err_len) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
 }
 
 static long long rel(uint64_t t, uint64_t from)
@@ -194,7 +168,7 @@ static long long rel(uint64_t t, uint64_t from)
 
 static int write_connections(const gp_run *run, const char *dir, char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, "connections.csv", err, err_len);
+    FILE *f = gp_files_open(dir, "connections.csv", err, err_len);
     if (!f)
         return GP_ERR_NOT_FOUND;
     fprintf(f, "client,user,auth,start_ms,connect_ms,ready_ms,first_event_ms,done_ms,"
@@ -232,12 +206,12 @@ static int write_connections(const gp_run *run, const char *dir, char *err, size
                 !!(run->flags[i] & GP_CF_INVALID), !!(run->flags[i] & GP_CF_MISMATCH), viol,
                 planned);
     }
-    return fclose(f) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
+    return gp_files_close(f, dir, "connections.csv", err, err_len) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
 }
 
 static int write_faults(const gp_run *run, const char *dir, char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, "faults.csv", err, err_len);
+    FILE *f = gp_files_open(dir, "faults.csv", err, err_len);
     if (!f)
         return GP_ERR_NOT_FOUND;
     fprintf(f, "fault,rate,fired");
@@ -254,12 +228,12 @@ static int write_faults(const gp_run *run, const char *dir, char *err, size_t er
             fprintf(f, ",%llu", (unsigned long long)run->ledger.by_state[k][st]);
         fputc('\n', f);
     }
-    return fclose(f) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
+    return gp_files_close(f, dir, "faults.csv", err, err_len) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
 }
 
 static int write_transitions(const gp_run *run, const char *dir, char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, "transitions.csv", err, err_len);
+    FILE *f = gp_files_open(dir, "transitions.csv", err, err_len);
     if (!f)
         return GP_ERR_NOT_FOUND;
     fprintf(f, "from,to,legal,attempted,failed\n");
@@ -270,12 +244,12 @@ static int write_transitions(const gp_run *run, const char *dir, char *err, size
                     gp_state_name((gp_state)b), gp_transition_is_legal((gp_state)a, (gp_state)b),
                     (unsigned long long)t->pair_attempted[a][b],
                     (unsigned long long)t->pair_failed[a][b]);
-    return fclose(f) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
+    return gp_files_close(f, dir, "transitions.csv", err, err_len) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
 }
 
 static int write_perf(const gp_run *run, const char *dir, char *err, size_t err_len)
 {
-    FILE *f = open_in(dir, "perf.json", err, err_len);
+    FILE *f = gp_files_open(dir, "perf.json", err, err_len);
     if (!f)
         return GP_ERR_NOT_FOUND;
     double per_cpu_s = run->cpu_s > 0 ? (double)run->completed / run->cpu_s : 0.0;
@@ -284,15 +258,13 @@ static int write_perf(const gp_run *run, const char *dir, char *err, size_t err_
                "  \"events\": %llu,\n  \"golden_paths_per_cpu_s\": %.1f\n}\n",
             run->wall_s, run->cpu_s, (unsigned long long)run->peak_rss_kib,
             (unsigned long long)run->events, per_cpu_s);
-    return fclose(f) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
+    return gp_files_close(f, dir, "perf.json", err, err_len) == 0 ? GP_OK : GP_ERR_NOT_FOUND;
 }
 
 int gp_report_write(const gp_run *run, const char *dir, char *err, size_t err_len)
 {
-    if (mkdirs(dir) != 0) {
-        snprintf(err, err_len, "%s: cannot create the report folder: %s", dir, strerror(errno));
+    if (gp_files_mkdirs(dir, err, err_len) != 0)
         return GP_ERR_NOT_FOUND;
-    }
     char *summary = gp_report_summary_json(run);
     char *scenario = gp_scenario_to_json(&run->sc);
     int rc = summary && scenario ? GP_OK : GP_ERR_NOMEM;

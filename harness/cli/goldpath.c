@@ -3,9 +3,12 @@
 #include <string.h>
 
 #include "gp_cli.h"
+#include "gp_json_pool.h"
 
 int main(int argc, char **argv)
 {
+    /* before any JSON is made: jansson's blocks come from the pool from now on */
+    gp_json_pool_install();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         gp_cli_help(NULL);
         return argc < 2 ? 2 : 0;

@@ -1,4 +1,4 @@
-/* gp_eventq.h: the simulator's event queue, a binary min-heap ordered by
+/* gp_eventq.h: the simulator's event queue, a 4-ary min-heap ordered by
  * (time, sequence number).  The sequence number is assigned at push, so two
  * events due at the same virtual millisecond run in the order they were
  * scheduled: ties never depend on pointers or on the heap's layout. */

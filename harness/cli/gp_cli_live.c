@@ -1,14 +1,160 @@
-/* gp_cli_live.c: live mode's entry point.  Until the libwebsockets client
- * driver is built, live mode says so clearly. */
+/* gp_cli_live.c: `goldpath run --mode live` -- the command line's side of the
+ * live driver (harness/live): where the started server logs and the traced
+ * client's lines go, the progress line, and what a live run adds to the
+ * report folder (live.json: the server's CPU and peak RSS, golden paths per
+ * second, the most connections open at once). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "gp_cli.h"
 #include "gp_error.h"
+#include "gp_live.h"
+
+typedef struct live_progress {
+    struct timespec t0;
+    double last;
+} live_progress;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)(ts.tv_sec - t0->tv_sec) + (double)(ts.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void progress_line(void *ctx, uint64_t done, uint64_t total)
+{
+    live_progress *p = ctx;
+    double t = since(&p->t0);
+    if (done < total && t - p->last < 0.25)
+        return;
+    p->last = t;
+    fprintf(stderr, "\r  live: %llu / %llu clients done, %.1f s   ", (unsigned long long)done,
+            (unsigned long long)total, t);
+    if (done >= total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+static void trace_line(void *ctx, const char *line)
+{
+    fprintf((FILE *)ctx, "%s\n", line);
+}
+
+/* mkdir -p; 0 or -1 with errno. */
+static int make_dirs(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void write_live_json(const char *dir, const gp_run *run, const gp_live_stats *st)
+{
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/live.json", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f,
+            "{\n  \"note\": \"wall-clock figures of a live run; they differ from run to run\",\n"
+            "  \"url\": \"%s\",\n  \"server_started\": %s,\n  \"source_addresses\": %u,\n"
+            "  \"open_connections_peak\": %llu,\n  \"connect_errors\": %llu,\n"
+            "  \"completed\": %llu,\n  \"first_start_ms\": %llu,\n  \"last_done_ms\": %llu,\n"
+            "  \"golden_paths_per_s\": %.1f,\n  \"server_exit\": %d,\n"
+            "  \"server_cpu_s\": %.3f,\n  \"server_peak_rss_kib\": %llu,\n"
+            "  \"metrics_read\": %s\n}\n",
+            st->url, st->server_started ? "true" : "false", st->source_addresses,
+            (unsigned long long)st->open_peak, (unsigned long long)st->connect_errors,
+            (unsigned long long)run->completed, (unsigned long long)st->first_start_ms,
+            (unsigned long long)st->last_done_ms, st->golden_paths_per_s, st->server_exit,
+            st->server_cpu_s, (unsigned long long)st->server_peak_rss_kib,
+            st->metrics_known ? "true" : "false");
+    fclose(f);
+}
+
+/* With --url the server is someone else's: the scenario's server settings
+ * are not applied to it, so say which ones it asked for. */
+static void note_foreign_server(const gp_scenario *sc)
+{
+    gp_scenario d;
+    gp_scenario_defaults(&d);
+    if (sc->server.bugs || sc->faults.agent_failure > 0.0 ||
+        memcmp(&sc->server.think, &d.server.think, sizeof(d.server.think)) != 0 ||
+        memcmp(&sc->server.tool, &d.server.tool, sizeof(d.server.tool)) != 0 ||
+        sc->server.stuck_after_ms != d.server.stuck_after_ms ||
+        sc->server.auth_timeout_ms != d.server.auth_timeout_ms ||
+        sc->server.max_connections != d.server.max_connections)
+        fprintf(stderr, "goldpath run: note: with --url the scenario's server settings (bugs, "
+                        "agent timings and failures, thresholds) are not applied: the server "
+                        "at the URL runs with its own\n");
+}
 
 int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_len)
 {
-    (void)run;
-    (void)o;
-    snprintf(err, err_len, "live mode is not available in this build; use --mode sim");
-    return GP_ERR_INVALID_ARG;
+    /* the same folder gp_cli_run writes the report to */
+    char dir[1024], log_path[1100], trace_path[1100];
+    if (o->out)
+        snprintf(dir, sizeof(dir), "%s", o->out);
+    else
+        snprintf(dir, sizeof(dir), "reports/runs/%s-%llu", run->sc.name,
+                 (unsigned long long)run->sc.seed);
+    if (make_dirs(dir) != 0) {
+        snprintf(err, err_len, "%s: %s", dir, strerror(errno));
+        return GP_ERR_NOT_FOUND;
+    }
+    snprintf(log_path, sizeof(log_path), "%s/server.log", dir);
+    FILE *trace = NULL;
+    if (o->trace_client_given) {
+        snprintf(trace_path, sizeof(trace_path), "%s/trace-client-%u.txt", dir, o->trace_client);
+        trace = fopen(trace_path, "a");
+    }
+    if (o->url)
+        note_foreign_server(&run->sc);
+    live_progress ps = {.last = 0};
+    clock_gettime(CLOCK_MONOTONIC, &ps.t0);
+    const char *secret = getenv("GOLDPATH_JWT_SECRET");
+    gp_live_options opt = {
+        .url = o->url,
+        .server_log = o->url ? NULL : log_path,
+        .jwt_secret = secret && *secret ? secret : NULL,
+        .trace_client = trace ? o->trace_client : UINT32_MAX,
+        .trace = trace ? trace_line : NULL,
+        .trace_ctx = trace,
+        .progress = !o->quiet && isatty(STDERR_FILENO) ? progress_line : NULL,
+        .progress_ctx = &ps,
+    };
+    gp_live_stats st;
+    int rc = gp_live_run(run, &opt, &st, err, err_len);
+    if (trace)
+        fclose(trace);
+    if (rc != GP_OK)
+        return rc;
+    write_live_json(dir, run, &st);
+    if (!o->quiet)
+        fprintf(stderr,
+                "goldpath live: %s; %llu connections open at most%s; %.0f golden paths/s; "
+                "server: %s%.2f s CPU, peak RSS %llu KiB\n",
+                st.url, (unsigned long long)st.open_peak,
+                st.source_addresses ? " (several source addresses)" : "",
+                st.golden_paths_per_s, st.server_started ? "" : "(not ours) ",
+                st.server_cpu_s, (unsigned long long)st.server_peak_rss_kib);
+    if (st.server_started && st.server_exit != 0) /* health_disagrees fails too */
+        fprintf(stderr, "goldpath run: goldpath-server exited with status %d when stopped "
+                        "(a crash or a sanitizer report?): see %s\n",
+                st.server_exit, log_path);
+    return GP_OK;
 }

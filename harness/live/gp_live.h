@@ -1,0 +1,70 @@
+/* gp_live.h: live mode -- the virtual clients of gp_vclient over real
+ * sockets, with a libwebsockets client in one process and one service loop.
+ *
+ * The driver feeds the unchanged virtual clients from real events (a
+ * handshake completed, a message arrived, a close, a timer on the monotonic
+ * clock) and fills a gp_run the way the simulator does, so the same checks
+ * and the same report apply.  What it cannot see over the wire (the server's
+ * registry, its per-connection state) comes from the server's /health and
+ * /metrics at the end.  Handshakes are paced (a bounded number in flight),
+ * connections are spread over several 127.0.0.x source addresses when one
+ * would run out of ephemeral ports, and the fd limit is raised and checked
+ * before anything starts.
+ *
+ * Without a URL, gp_live_run starts a goldpath-server on a free loopback port
+ * with the scenario's server settings and stops it afterwards. */
+#ifndef GP_LIVE_H
+#define GP_LIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gp_run.h"
+
+typedef struct gp_live_options {
+    const char *url;         /* ws://HOST:PORT/PATH, or NULL: start a server */
+    const char *server_path; /* goldpath-server to start; NULL: look for it */
+    const char *server_log;  /* the started server's stdout+stderr; NULL: discard */
+    const char *jwt_secret;  /* the server's secret; NULL: the dev secret */
+    /* Client whose every event goes to trace(); UINT32_MAX: none. */
+    uint32_t trace_client;
+    void (*trace)(void *ctx, const char *line);
+    void *trace_ctx;
+    /* Called now and then with clients finished and total (may be NULL). */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} gp_live_options;
+
+/* Wall-clock figures of a live run that gp_run does not hold. */
+typedef struct gp_live_stats {
+    char url[512];             /* the server the clients talked to */
+    uint32_t source_addresses; /* 127.0.0.x addresses used (0: not bound) */
+    uint64_t open_peak;        /* most WebSocket connections open at once */
+    uint64_t connect_errors;   /* handshakes that failed */
+    uint64_t first_start_ms, last_done_ms; /* run clock, for the rate below */
+    double golden_paths_per_s; /* completed / (last done - first start) */
+    bool server_started;       /* we started (and stopped) the server */
+    int server_pid;
+    int server_exit;           /* exit status; 128 + signal when killed */
+    double server_cpu_s;       /* user + system CPU of the started server */
+    uint64_t server_peak_rss_kib;
+    bool metrics_known;        /* /metrics was read */
+} gp_live_stats;
+
+/* Checks that every fault and setting in sc makes sense over real sockets.
+ * Returns GP_OK, or GP_ERR_INVALID_ARG with a message naming the field (e.g.
+ * "network.drop_rate is 0.02: ...") in err. */
+int gp_live_check_scenario(const gp_scenario *sc, char *err, size_t err_len);
+
+/* Runs run->sc live, filling `run` (clients, ledger, timeline, health, then
+ * gp_run_judge) and *stats.  `run` must come from gp_run_init.  Returns GP_OK
+ * once the run was judged (checks may have failed); otherwise a negative
+ * gp_err with a message in err: GP_ERR_INVALID_ARG for a scenario or URL live
+ * mode cannot run, GP_ERR_FULL when the clients would not fit in the fd limit,
+ * GP_ERR_NOT_FOUND when the server cannot be found, started or reached,
+ * GP_ERR_NOMEM. */
+int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats,
+                char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,287 @@
+/* gp_live_server.c: the goldpath-server a live run starts for itself -- found
+ * next to goldpath, started on a free loopback port with the scenario's
+ * server settings, waited for (bounded) through its ready file, and stopped
+ * with SIGTERM at the end, its exit status, CPU time and peak RSS kept for
+ * the report and the benchmark. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gp_error.h"
+#include "gp_live_int.h"
+
+#define START_WAIT_MS 10000
+#define STOP_WAIT_MS 20000 /* the server's shutdown grace is 10 s */
+#define ARGS_MAX 64
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static bool executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int gp_live_server_find(const char *given, char *out, size_t out_len, char *err,
+                        size_t err_len)
+{
+    const char *env = getenv("GOLDPATH_SERVER");
+    const char *explicit = given ? given : (env && *env ? env : NULL);
+    if (explicit) {
+        if (!executable(explicit)) {
+            snprintf(err, err_len, "goldpath-server: %s is not an executable file%s", explicit,
+                     given ? "" : " (from $GOLDPATH_SERVER)");
+            return GP_ERR_NOT_FOUND;
+        }
+        snprintf(out, out_len, "%s", explicit);
+        return GP_OK;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            /* the build tree: <build>/harness/goldpath, <build>/sut/server/ */
+            snprintf(out, out_len, "%s/../sut/server/goldpath-server", self);
+            if (executable(out))
+                return GP_OK;
+            snprintf(out, out_len, "%s/goldpath-server", self); /* installed side by side */
+            if (executable(out))
+                return GP_OK;
+        }
+    }
+    const char *path = getenv("PATH");
+    while (path && *path) {
+        size_t len = strcspn(path, ":");
+        snprintf(out, out_len, "%.*s/goldpath-server", (int)len, path);
+        if (len && executable(out))
+            return GP_OK;
+        path += len + (path[len] == ':');
+    }
+    snprintf(err, err_len,
+             "goldpath-server not found (next to goldpath, in ../sut/server/ of the build, or "
+             "on $PATH): build it, set GOLDPATH_SERVER=/path/to/goldpath-server, or give "
+             "--url ws://HOST:PORT/ws of a running server");
+    return GP_ERR_NOT_FOUND;
+}
+
+/* argv for the server from the scenario; strings live in `store`. */
+static void build_args(const char *binary, const gp_scenario *sc, uint64_t max_connections,
+                       const char *ready_path, char store[][64], const char **argv)
+{
+    int a = 0, s = 0;
+    argv[a++] = binary;
+    argv[a++] = "--port";
+    argv[a++] = "0";
+    argv[a++] = "--bind";
+    argv[a++] = "127.0.0.1";
+    argv[a++] = "--ready-file";
+    argv[a++] = ready_path;
+    argv[a++] = "--log-level"; /* the incident's lines are warnings; info is per connection */
+    argv[a++] = "warning";
+    for (int b = 0; b < GP_BUG_COUNT; b++)
+        if (sc->server.bugs & GP_BUG_BIT(b)) {
+            argv[a++] = "--bug";
+            argv[a++] = gp_bug_name((gp_bug)b);
+        }
+#define ARG(flag, ...)                                                                         \
+    do {                                                                                       \
+        argv[a++] = flag;                                                                      \
+        snprintf(store[s], 64, __VA_ARGS__);                                                   \
+        argv[a++] = store[s++];                                                                \
+    } while (0)
+    ARG("--think-ms", "%u:%u", sc->server.think.min_ms, sc->server.think.max_ms);
+    ARG("--tool-ms", "%u:%u", sc->server.tool.min_ms, sc->server.tool.max_ms);
+    ARG("--agent-failure-rate", "%.17g", sc->faults.agent_failure);
+    ARG("--stuck-after-ms", "%u", sc->server.stuck_after_ms);
+    ARG("--auth-timeout-ms", "%u", sc->server.auth_timeout_ms);
+    ARG("--max-message", "%u", sc->server.max_message_bytes);
+    ARG("--max-connections", "%llu", (unsigned long long)max_connections);
+#undef ARG
+    argv[a] = NULL;
+}
+
+/* In the child: never returns. */
+static void exec_server(const char *const *argv, const char *secret, const char *log_path)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the run */
+    int fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0644);
+    if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+    }
+    int null_in = open("/dev/null", O_RDONLY);
+    if (null_in >= 0)
+        dup2(null_in, STDIN_FILENO);
+    if (secret)
+        setenv("GOLDPATH_JWT_SECRET", secret, 1);
+    execv(argv[0], (char *const *)argv);
+    fprintf(stderr, "goldpath live: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+/* The last lines of the server's log into err (after what is there). */
+static void append_log_tail(const char *log_path, char *err, size_t err_len)
+{
+    FILE *f = log_path ? fopen(log_path, "r") : NULL;
+    if (!f)
+        return;
+    char tail[600];
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    long from = size > (long)sizeof(tail) - 1 ? size - (long)sizeof(tail) + 1 : 0;
+    fseek(f, from, SEEK_SET);
+    size_t n = fread(tail, 1, sizeof(tail) - 1, f);
+    fclose(f);
+    tail[n] = '\0';
+    size_t len = strlen(err);
+    if (n)
+        snprintf(err + len, err_len - len, "; the end of its log (%s):\n%s", log_path, tail);
+}
+
+/* Reads the port from the ready file: 2 when whole (newline-terminated), 1
+ * when there without a newline (maybe still being written), 0 when not. */
+static int read_port(const char *path, int *port)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char buf[32] = "";
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *end = NULL;
+    long p = strtol(buf, &end, 10);
+    if (end == buf || p < 1 || p > 65535 || (*end && *end != '\n' && *end != '\r'))
+        return 0;
+    *port = (int)p;
+    return *end ? 2 : 1;
+}
+
+static void status_text(int status, char *out, size_t out_len)
+{
+    if (WIFEXITED(status))
+        snprintf(out, out_len, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(out, out_len, "was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else
+        snprintf(out, out_len, "stopped");
+}
+
+int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenario *sc,
+                         uint64_t max_connections, const char *secret, const char *log_path,
+                         char *err, size_t err_len)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "/tmp/goldpath-live-XXXXXX");
+    if (!mkdtemp(s->dir)) {
+        snprintf(err, err_len, "cannot make a temporary folder: %s", strerror(errno));
+        return GP_ERR_NOT_FOUND;
+    }
+    snprintf(s->ready_path, sizeof(s->ready_path), "%s/ready", s->dir);
+    char store[16][64];
+    const char *argv[ARGS_MAX];
+    build_args(binary, sc, max_connections, s->ready_path, store, argv);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, err_len, "cannot start %s: fork: %s", binary, strerror(errno));
+        rmdir(s->dir);
+        return GP_ERR_NOT_FOUND;
+    }
+    if (pid == 0)
+        exec_server(argv, secret, log_path);
+    s->pid = (int)pid;
+    for (int waited = 0; waited < START_WAIT_MS; waited += 10) {
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            char how[96];
+            status_text(status, how, sizeof(how));
+            snprintf(err, err_len, "%s %s before it was ready", binary, how);
+            append_log_tail(log_path, err, err_len);
+            s->pid = 0;
+            unlink(s->ready_path);
+            rmdir(s->dir);
+            return GP_ERR_NOT_FOUND;
+        }
+        int port = 0, got = read_port(s->ready_path, &port);
+        if (got == 2 || (got == 1 && port == s->port)) { /* whole, or the same twice */
+            s->port = port;
+            return GP_OK;
+        }
+        s->port = got ? port : 0;
+        sleep_ms(10);
+    }
+    snprintf(err, err_len, "%s did not write its port to --ready-file within %d ms", binary,
+             START_WAIT_MS);
+    append_log_tail(log_path, err, err_len);
+    gp_live_server_stop(s);
+    return GP_ERR_NOT_FOUND;
+}
+
+uint64_t gp_live_server_peak_rss(const gp_live_server *s)
+{
+    if (!s->pid)
+        return 0;
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", s->pid);
+    FILE *f = fopen(path, "r");
+    uint64_t kib = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmHWM: %llu kB", (unsigned long long *)&kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+void gp_live_server_stop(gp_live_server *s)
+{
+    if (s->pid) {
+        uint64_t hwm = gp_live_server_peak_rss(s);
+        kill(s->pid, SIGTERM);
+        int status = 0, waited = 0;
+        struct rusage ru;
+        memset(&ru, 0, sizeof(ru));
+        pid_t got = 0;
+        while ((got = wait4(s->pid, &status, WNOHANG, &ru)) == 0 && waited < STOP_WAIT_MS) {
+            sleep_ms(5);
+            waited += 5;
+        }
+        if (got == 0) { /* did not stop within the grace: kill it */
+            kill(s->pid, SIGKILL);
+            got = wait4(s->pid, &status, 0, &ru);
+        }
+        s->exit_status = got == s->pid ? (WIFEXITED(status)   ? WEXITSTATUS(status)
+                                          : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                                                : 255)
+                                       : 255;
+        s->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+        s->peak_rss_kib = (uint64_t)ru.ru_maxrss > hwm ? (uint64_t)ru.ru_maxrss : hwm;
+        s->pid = 0;
+    }
+    if (s->ready_path[0])
+        unlink(s->ready_path);
+    if (s->dir[0])
+        rmdir(s->dir);
+    s->ready_path[0] = s->dir[0] = '\0';
+}

@@ -201,7 +201,8 @@ static void record(gp_sweep_point *pt, const gp_run *run, const gp_sweep_row *ro
         } else if (!r->passed) {
             if (pt->failed[k]++ == 0) {
                 pt->first_failed_seed[k] = row->seed;
-                snprintf(pt->first_failed_detail[k], GP_SWEEP_DETAIL_MAX, "%s", r->detail);
+                snprintf(pt->first_failed_detail[k], GP_SWEEP_DETAIL_MAX, "%.*s",
+                         GP_SWEEP_DETAIL_MAX - 1, r->detail); /* cut to fit */
             }
         }
     }

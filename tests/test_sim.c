@@ -137,6 +137,25 @@ static void test_each_fault_fires_and_is_survived(void **state)
     }
 }
 
+/* Found by fuzz_schedule: a duplicated AGENT_FAILED error, with several
+ * requests on a connection, failed the client. */
+static void test_duplicated_agent_failure_is_tolerated(void **state)
+{
+    (void)state;
+    gp_scenario sc = base(200);
+    sc.clients.window_ms = 1000;
+    sc.seed = 1;
+    set(&sc, "clients.requests_per_client=3");
+    set(&sc, "network.duplicate_rate=0.2");
+    set(&sc, "faults.agent_failure=0.3");
+    gp_run *run = run_sc(&sc);
+    assert_true(run->ledger.fired[GP_FAULT_AGENT_FAILURE] > 0);
+    assert_true(run->ledger.fired[GP_FAULT_NET_DUPLICATE] > 0);
+    assert_true(run->checks[GP_CHECK_CLIENT_FAILURES].passed);
+    assert_true(run->passed);
+    run_free(run);
+}
+
 static void test_fault_that_never_fires_fails_the_run(void **state)
 {
     (void)state;
@@ -233,6 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_golden_path_all_complete),
         cmocka_unit_test(test_each_fault_fires_and_is_survived),
+        cmocka_unit_test(test_duplicated_agent_failure_is_tolerated),
         cmocka_unit_test(test_fault_that_never_fires_fails_the_run),
         cmocka_unit_test(test_same_seed_same_bytes_other_seed_other_schedule),
         cmocka_unit_test(test_bug_switches_are_caught),

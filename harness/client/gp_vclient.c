@@ -352,9 +352,15 @@ static void on_error(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
         int k = request_index(c, rid);
         if (k >= 0 && sh->sc->faults.agent_failure > 0.0 &&
             c->next_step[k] < GP_AGENT_STEPS) {
-            c->next_step[k] = GP_AGENT_STEPS; /* answered, by an error */
+            /* answered, by an error: one past the last step marks how */
+            c->next_step[k] = GP_AGENT_STEPS + 1;
             c->requests_failed++;
             request_answered(sh, c);
+            return;
+        }
+        if (k >= 0 && c->next_step[k] == GP_AGENT_STEPS + 1 &&
+            sh->sc->network.duplicate_rate > 0.0) {
+            c->duplicates_seen++; /* the same error, delivered twice */
             return;
         }
         break;

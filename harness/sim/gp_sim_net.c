@@ -49,6 +49,8 @@ uint64_t gp_sim_latency(gp_sim *s)
          * within a few percent and is fully deterministic */
         double mean = (double)sc->network.latency_mean_ms - (double)lo;
         double u = net_unit(s), x = 0.0;
+        if (u == 0.0) /* -ln(0) is infinite: the distribution's cap */
+            return hi;
         while (u < 0.5 && x < 64.0) {
             u *= 2.0;
             x += 0.6931471805599453; /* ln 2 */

@@ -27,26 +27,6 @@ static const char style[] =
     "figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}\n"
     "figcaption{font-size:.9em;color:#555}\n";
 
-FILE *gp_html_open(const char *dir, const char *name, char *err, size_t err_len)
-{
-    char path[1200];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-    return f;
-}
-
-int gp_html_close(FILE *f, const char *dir, const char *name, char *err, size_t err_len)
-{
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad) {
-        snprintf(err, err_len, "%s/%s: cannot write: %s", dir, name, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 void gp_html_begin(FILE *f, const char *title)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

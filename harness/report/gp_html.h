@@ -8,12 +8,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Opens DIR/NAME for writing; NULL with the reason in err. */
-FILE *gp_html_open(const char *dir, const char *name, char *err, size_t err_len);
-
-/* Closes f; returns 0, or -1 with the reason in err when the write failed. */
-int gp_html_close(FILE *f, const char *dir, const char *name, char *err, size_t err_len);
-
 /* The document head (title escaped), the style sheet and <body>. */
 void gp_html_begin(FILE *f, const char *title);
 void gp_html_end(FILE *f);

@@ -10,6 +10,7 @@
 
 #include "gp_csv.h"
 #include "gp_esc.h"
+#include "gp_files.h"
 #include "gp_html.h"
 #include "gp_plots.h"
 
@@ -320,7 +321,7 @@ int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t
     json_t *sc = json_load_file(path, 0, &je);
     if (!sc)
         sc = json_object();
-    FILE *f = gp_html_open(dir, "report.html", err, err_len);
+    FILE *f = gp_files_open(dir, "report.html", err, err_len);
     if (!f) {
         json_decref(s);
         json_decref(sc);
@@ -349,5 +350,5 @@ int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t
     gp_html_end(f);
     json_decref(s);
     json_decref(sc);
-    return gp_html_close(f, dir, "report.html", err, err_len);
+    return gp_files_close(f, dir, "report.html", err, err_len);
 }

@@ -9,6 +9,7 @@
 
 #include "gp_csv.h"
 #include "gp_esc.h"
+#include "gp_files.h"
 #include "gp_html.h"
 #include "gp_sweep_plot.h"
 
@@ -153,7 +154,7 @@ int gp_html_sweep_write(const char *dir, const char *plots_note, char *err, size
         snprintf(err, err_len, "%s: %s", path, je.text);
         return -1;
     }
-    FILE *f = gp_html_open(dir, "report.html", err, err_len);
+    FILE *f = gp_files_open(dir, "report.html", err, err_len);
     if (!f) {
         json_decref(m);
         return -1;
@@ -174,5 +175,5 @@ int gp_html_sweep_write(const char *dir, const char *plots_note, char *err, size
     gp_html_pre_file(f, dir, "scenario.json");
     gp_html_end(f);
     json_decref(m);
-    return gp_html_close(f, dir, "report.html", err, err_len);
+    return gp_files_close(f, dir, "report.html", err, err_len);
 }

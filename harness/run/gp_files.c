@@ -2,6 +2,7 @@
 #include "gp_files.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -40,7 +41,8 @@ FILE *gp_files_open(const char *dir, const char *name, char *err, size_t err_len
 int gp_files_close(FILE *f, const char *dir, const char *name, char *err,
                    size_t err_len)
 {
-    if (fclose(f) != 0) {
+    bool bad = ferror(f) != 0; /* a write that failed earlier */
+    if (fclose(f) != 0 || bad) {
         snprintf(err, err_len, "%s/%s: cannot write: %s", dir, name, strerror(errno));
         return -1;
     }

@@ -12,7 +12,7 @@ gp_build build
 if [[ -x build/harness/goldpath ]]; then
     out=${GP_OUT:-reports/runs/quickstart}
     build/harness/goldpath run scenarios/golden_path.json --out "$out"
-    echo "quickstart: report written to $out/"
+    echo "quickstart: open $out/report.html (plots, checks, fault ledger; summary.json for machines)"
 else
     build/tests/demo_golden_path
 fi

@@ -1,7 +1,7 @@
 /* gp_scenario.c: scenario files (gp_scenario.h, docs/scenarios.md) parsed
- * with jansson and validated strictly.
+ * with jansson and validated strictly; --set overrides.
  *
- * One table lists every settable field: its dotted path, its kind and where
+ * One table (gp_scenario_fields.c) lists every settable field: its dotted path, its kind and where
  * it lives in gp_scenario.  Objects in the file are not listed: a path is an
  * object ("group") when some field's path continues below it, so ranges such
  * as server.agent.think_ms are the group of their .min and .max fields.  The
@@ -18,7 +18,7 @@
  * - Names in server.bugs and expect.violations may not repeat.
  * - Rate sums may exceed 1 by 1e-9, so 0.1 + 0.2 + 0.3 + 0.4 is accepted.
  * - Files larger than GP_SCENARIO_FILE_MAX are refused (GP_ERR_TOO_LONG). */
-#include "gp_scenario.h"
+#include "gp_scenario_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -29,211 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gp_checks_list.h"
 #include "gp_error.h"
 
 #define GP_SCENARIO_FILE_MAX (1024 * 1024)
-#define GP_FIELD_PATH_MAX 256 /* longer paths are unknown fields */
 #define GP_GOT_MAX 64         /* how much of a bad value an error quotes */
 #define GP_RATE_SUM_SLACK 1e-9
 
 /* Seeds above INT64_MAX travel as decimal strings because of this. */
 _Static_assert(sizeof(json_int_t) == sizeof(int64_t), "jansson integers are 64-bit");
-
-/* ---- names ------------------------------------------------------------- */
-
-static const char *const gp_phase_names[GP_PHASE_COUNT] = {
-    [GP_PHASE_CONNECTING] = "connecting",
-    [GP_PHASE_AUTHENTICATING] = "authenticating",
-    [GP_PHASE_READY] = "ready",
-    [GP_PHASE_PROCESSING] = "processing",
-};
-
-static const char *const gp_bad_token_names[GP_BAD_TOKEN_COUNT] = {
-    [GP_BAD_TOKEN_SIGNATURE] = "bad_signature",
-    [GP_BAD_TOKEN_EXPIRED] = "expired",
-    [GP_BAD_TOKEN_ALG_NONE] = "alg_none",
-};
-
-#define GP_ARRIVAL_COUNT 3
-static const char *const gp_arrival_names[GP_ARRIVAL_COUNT] = {
-    [GP_ARRIVAL_ALL_AT_ONCE] = "all_at_once",
-    [GP_ARRIVAL_UNIFORM] = "uniform",
-    [GP_ARRIVAL_RAMP] = "ramp",
-};
-
-#define GP_LATENCY_COUNT 3
-static const char *const gp_latency_names[GP_LATENCY_COUNT] = {
-    [GP_LATENCY_FIXED] = "fixed",
-    [GP_LATENCY_UNIFORM] = "uniform",
-    [GP_LATENCY_EXPONENTIAL] = "exponential",
-};
-
-static const char *const gp_check_names[] = {
-#define GP_CHECK_NAME(e, name, doc) name,
-    GP_CHECK_MAP(GP_CHECK_NAME)
-#undef GP_CHECK_NAME
-};
-#define GP_CHECK_COUNT (sizeof(gp_check_names) / sizeof(gp_check_names[0]))
-
-/* Each returns NULL out of range, like gp_bug_name(). */
-const char *gp_phase_name(gp_phase p)
-{
-    return (unsigned)p < GP_PHASE_COUNT ? gp_phase_names[p] : NULL;
-}
-
-const char *gp_bad_token_name(gp_bad_token t)
-{
-    return (unsigned)t < GP_BAD_TOKEN_COUNT ? gp_bad_token_names[t] : NULL;
-}
-
-const char *gp_arrival_name(gp_arrival a)
-{
-    return (unsigned)a < GP_ARRIVAL_COUNT ? gp_arrival_names[a] : NULL;
-}
-
-const char *gp_latency_dist_name(gp_latency_dist d)
-{
-    return (unsigned)d < GP_LATENCY_COUNT ? gp_latency_names[d] : NULL;
-}
-
-/* Exact, case-sensitive; NULL is unknown. */
-bool gp_scenario_check_name_known(const char *name)
-{
-    if (name == NULL)
-        return false;
-    for (size_t i = 0; i < GP_CHECK_COUNT; i++)
-        if (strcmp(name, gp_check_names[i]) == 0)
-            return true;
-    return false;
-}
-
-/* ---- the field table --------------------------------------------------- */
-
-typedef enum field_kind {
-    FK_STRING,  /* char[]; min/max: length in bytes */
-    FK_U32,     /* uint32_t in [min, max] */
-    FK_U64,     /* uint64_t in [min, max]; also a decimal string */
-    FK_RATE,    /* double in [0, 1] */
-    FK_ARRIVAL, /* gp_arrival by name */
-    FK_LATENCY, /* gp_latency_dist by name */
-    FK_BUGS,    /* gp_bug_set from an array of bug names */
-    FK_CHECKS,  /* expect.violations from an array of check names */
-} field_kind;
-
-typedef struct field {
-    const char *path;
-    field_kind kind;
-    size_t offset;
-    uint64_t min, max;
-} field;
-
-#define OFF(member) offsetof(gp_scenario, member)
-#define STR(p, m, lo) {p, FK_STRING, OFF(m), lo, sizeof(((gp_scenario *)0)->m) - 1}
-#define U32(p, m, lo, hi) {p, FK_U32, OFF(m), lo, hi}
-#define U32_ANY(p, m) U32(p, m, 0, UINT32_MAX)
-#define U32_POS(p, m) U32(p, m, 1, UINT32_MAX)
-#define U64(p, m, lo) {p, FK_U64, OFF(m), lo, UINT64_MAX}
-#define RATE(p, m) {p, FK_RATE, OFF(m), 0, 0}
-#define KIND(p, k, m) {p, k, OFF(m), 0, 0}
-#define RANGE(p, m) U32_ANY(p ".min", m.min_ms), U32_ANY(p ".max", m.max_ms)
-
-/* File order: to_json writes keys in this order, and the unknown-field
- * errors list the allowed ones in it.  Keep each object's fields together. */
-static const field gp_fields[] = {
-    STR("name", name, 1),
-    STR("description", description, 0),
-    U64("seed", seed, 0),
-    U32("clients.count", clients.count, 1, GP_CLIENTS_MAX),
-    KIND("clients.arrival", FK_ARRIVAL, clients.arrival),
-    U32_ANY("clients.window_ms", clients.window_ms),
-    RATE("clients.header_auth_fraction", clients.header_auth_fraction),
-    U32("clients.requests_per_client", clients.requests, 1, GP_REQUESTS_PER_CLIENT_MAX),
-    RANGE("clients.request_gap_ms", clients.request_gap),
-    U32("clients.user_pool", clients.user_pool, 0, GP_CLIENTS_MAX),
-    KIND("network.latency.distribution", FK_LATENCY, network.latency),
-    U32_ANY("network.latency.min_ms", network.latency_min_ms),
-    U32_ANY("network.latency.max_ms", network.latency_max_ms),
-    U32_ANY("network.latency.mean_ms", network.latency_mean_ms),
-    RATE("network.drop_rate", network.drop_rate),
-    U32_POS("network.retransmit_ms", network.retransmit_ms),
-    RATE("network.duplicate_rate", network.duplicate_rate),
-    RATE("network.reorder_rate", network.reorder_rate),
-    KIND("server.bugs", FK_BUGS, server.bugs),
-    RANGE("server.accept_delay_ms", server.accept_delay),
-    RANGE("server.agent.think_ms", server.think),
-    RANGE("server.agent.tool_ms", server.tool),
-    U32_POS("server.stuck_after_ms", server.stuck_after_ms),
-    U32_POS("server.auth_timeout_ms", server.auth_timeout_ms),
-    U32_POS("server.max_message_bytes", server.max_message_bytes),
-    U32_ANY("server.max_connections", server.max_connections),
-    RATE("faults.accept_race", faults.accept_race),
-    RATE("faults.slow_accept", faults.slow_accept),
-    U32_POS("faults.slow_accept_ms", faults.slow_accept_ms),
-    RATE("faults.disconnect.connecting", faults.disconnect[GP_PHASE_CONNECTING]),
-    RATE("faults.disconnect.authenticating", faults.disconnect[GP_PHASE_AUTHENTICATING]),
-    RATE("faults.disconnect.ready", faults.disconnect[GP_PHASE_READY]),
-    RATE("faults.disconnect.processing", faults.disconnect[GP_PHASE_PROCESSING]),
-    RATE("faults.bad_token.bad_signature", faults.bad_token[GP_BAD_TOKEN_SIGNATURE]),
-    RATE("faults.bad_token.expired", faults.bad_token[GP_BAD_TOKEN_EXPIRED]),
-    RATE("faults.bad_token.alg_none", faults.bad_token[GP_BAD_TOKEN_ALG_NONE]),
-    RATE("faults.early_message", faults.early_message),
-    RATE("faults.agent_failure", faults.agent_failure),
-    U32_POS("limits.ready_timeout_ms", limits.ready_timeout_ms),
-    U32_POS("limits.request_timeout_ms", limits.request_timeout_ms),
-    U64("limits.run_timeout_ms", limits.run_timeout_ms, 1),
-    RATE("expect.min_transition_success_rate", expect.min_transition_success_rate),
-    RATE("expect.min_completion_rate", expect.min_completion_rate),
-    KIND("expect.violations", FK_CHECKS, expect),
-    U32_POS("report.bucket_ms", report.bucket_ms),
-    U32_POS("live.handshakes_in_flight", live.handshakes_in_flight),
-    U32_ANY("live.source_addresses", live.source_addresses),
-};
-#define GP_FIELD_COUNT (sizeof(gp_fields) / sizeof(gp_fields[0]))
-
-/* The ranges checked for min <= max, by group path. */
-static const struct {
-    const char *path;
-    size_t offset;
-} gp_ranges[] = {
-    {"clients.request_gap_ms", OFF(clients.request_gap)},
-    {"server.accept_delay_ms", OFF(server.accept_delay)},
-    {"server.agent.think_ms", OFF(server.think)},
-    {"server.agent.tool_ms", OFF(server.tool)},
-};
-
-void gp_scenario_defaults(gp_scenario *sc)
-{
-    /* Zeroed first so that two scenarios with equal fields compare equal
-     * with memcmp (padding and the bytes after each string included). */
-    memset(sc, 0, sizeof(*sc));
-    strcpy(sc->name, "unnamed");
-    sc->seed = 1;
-    sc->clients.count = 100;
-    sc->clients.arrival = GP_ARRIVAL_UNIFORM;
-    sc->clients.window_ms = 1000;
-    sc->clients.header_auth_fraction = 0.5;
-    sc->clients.requests = 1;
-    sc->network.latency = GP_LATENCY_UNIFORM;
-    sc->network.latency_min_ms = 1;
-    sc->network.latency_max_ms = 10;
-    sc->network.latency_mean_ms = 5;
-    sc->network.retransmit_ms = 200;
-    sc->server.accept_delay = (gp_range_ms){0, 1};
-    sc->server.think = (gp_range_ms){20, 80};
-    sc->server.tool = (gp_range_ms){10, 40};
-    sc->server.stuck_after_ms = 2000;
-    sc->server.auth_timeout_ms = 5000;
-    sc->server.max_message_bytes = 65536;
-    sc->faults.slow_accept_ms = 1500;
-    sc->limits.ready_timeout_ms = 10000;
-    sc->limits.request_timeout_ms = 10000;
-    sc->limits.run_timeout_ms = 3600000;
-    sc->expect.min_transition_success_rate = 1.0;
-    sc->expect.min_completion_rate = 1.0;
-    sc->report.bucket_ms = 100;
-    sc->live.handshakes_in_flight = 256;
-}
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -261,7 +64,7 @@ static int fail(const ctx *cx, int rc, const char *field, const char *fmt, ...)
 }
 
 /* The fewest significant digits that read back as exactly x. */
-static int real_digits(double x)
+int gp_scenario_real_digits(double x)
 {
     for (int p = 1; p < 17; p++) {
         char b[40];
@@ -277,7 +80,7 @@ static void render(const json_t *v, char *out, size_t n)
 {
     if (json_is_real(v)) {
         double x = json_real_value(v);
-        snprintf(out, n, "%.*g", real_digits(x), x);
+        snprintf(out, n, "%.*g", gp_scenario_real_digits(x), x);
         return;
     }
     char *s = gp_json_dump(v, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -377,7 +180,7 @@ static int bad_json(const ctx *cx, const char *path, const field *f, const json_
 
 static const field *field_find(const char *path)
 {
-    for (size_t i = 0; i < GP_FIELD_COUNT; i++)
+    for (size_t i = 0; i < gp_field_count; i++)
         if (strcmp(gp_fields[i].path, path) == 0)
             return &gp_fields[i];
     return NULL;
@@ -394,7 +197,7 @@ static bool is_group(const char *path)
 {
     if (path[0] == '\0')
         return true;
-    for (size_t i = 0; i < GP_FIELD_COUNT; i++)
+    for (size_t i = 0; i < gp_field_count; i++)
         if (below(gp_fields[i].path, path))
             return true;
     return false;
@@ -405,7 +208,7 @@ static void children(const char *prefix, char *out, size_t n)
 {
     size_t skip = prefix[0] ? strlen(prefix) + 1 : 0, used = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < GP_FIELD_COUNT; i++) {
+    for (size_t i = 0; i < gp_field_count; i++) {
         const char *p = gp_fields[i].path;
         if (!below(p, prefix))
             continue;
@@ -448,16 +251,6 @@ static int not_object(const ctx *cx, const char *path, const json_t *v)
 
 /* ---- applying values ----------------------------------------------------- */
 
-static void *at(gp_scenario *sc, const field *f)
-{
-    return (char *)sc + f->offset;
-}
-
-static const void *at_c(const gp_scenario *sc, const field *f)
-{
-    return (const char *)sc + f->offset;
-}
-
 /* Digits only, no sign or spaces, at most UINT64_MAX. */
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -496,7 +289,7 @@ static int apply_string(const ctx *cx, gp_scenario *sc, const field *f, const js
                     len, (unsigned long long)f->max);
     if (len < f->min)
         return fail(cx, GP_ERR_INVALID_ARG, f->path, "must not be empty");
-    char *dst = at(sc, f);
+    char *dst = gp_field_at(sc, f);
     memset(dst, 0, (size_t)f->max + 1);
     memcpy(dst, json_string_value(v), len);
     return GP_OK;
@@ -513,9 +306,9 @@ static int apply_integer(const ctx *cx, gp_scenario *sc, const field *f, const j
     if (u < f->min || u > f->max)
         return bad_json(cx, f->path, f, v);
     if (f->kind == FK_U32)
-        *(uint32_t *)at(sc, f) = (uint32_t)u;
+        *(uint32_t *)gp_field_at(sc, f) = (uint32_t)u;
     else
-        *(uint64_t *)at(sc, f) = u;
+        *(uint64_t *)gp_field_at(sc, f) = u;
     return GP_OK;
 }
 
@@ -553,7 +346,7 @@ static int apply_names(const ctx *cx, gp_scenario *sc, const field *f, const jso
             continue;
         }
         if (!gp_scenario_check_name_known(name)) {
-            join(gp_check_names, GP_CHECK_COUNT, "", known, sizeof(known));
+            join(gp_check_names, GP_SC_CHECK_COUNT, "", known, sizeof(known));
             return fail(cx, GP_ERR_INVALID_ARG, path,
                         "unknown check %s (known checks: %s)", got, known);
         }
@@ -585,7 +378,7 @@ static int apply_leaf(const ctx *cx, gp_scenario *sc, const field *f, const json
     case FK_RATE:
         if (!json_is_number(v) || !(json_number_value(v) >= 0.0 && json_number_value(v) <= 1.0))
             return bad_json(cx, f->path, f, v);
-        *(double *)at(sc, f) = json_number_value(v);
+        *(double *)gp_field_at(sc, f) = json_number_value(v);
         return GP_OK;
     case FK_ARRIVAL:
         if ((i = name_index(v, gp_arrival_names, GP_ARRIVAL_COUNT)) < 0)
@@ -657,7 +450,7 @@ static int apply_path(const ctx *cx, gp_scenario *sc, const char *path, json_t *
 /* Checks field f's value in the struct as apply_leaf checks a JSON value. */
 static int check_field(const ctx *cx, const gp_scenario *sc, const field *f)
 {
-    const void *p = at_c(sc, f);
+    const void *p = gp_field_at_c(sc, f);
     char got[GP_GOT_MAX];
     uint64_t u;
     switch (f->kind) {
@@ -677,7 +470,7 @@ static int check_field(const ctx *cx, const gp_scenario *sc, const field *f)
         return u < f->min || u > f->max ? bad_value(cx, f->path, f, got) : GP_OK;
     case FK_RATE: {
         double x = *(const double *)p;
-        snprintf(got, sizeof(got), "%.*g", real_digits(x), x);
+        snprintf(got, sizeof(got), "%.*g", gp_scenario_real_digits(x), x);
         return x >= 0.0 && x <= 1.0 ? GP_OK : bad_value(cx, f->path, f, got);
     }
     case FK_ARRIVAL:
@@ -719,7 +512,7 @@ static int check_sum(const ctx *cx, const char *path, const double *rates, size_
     if (sum > 1.0 + GP_RATE_SUM_SLACK)
         return fail(cx, GP_ERR_INVALID_ARG, path,
                     "the rates add up to %.*g, more than 1 (each client meets at most one)",
-                    real_digits(sum), sum);
+                    gp_scenario_real_digits(sum), sum);
     return GP_OK;
 }
 
@@ -740,10 +533,10 @@ static int check_latency(const ctx *cx, const gp_scenario *sc)
 static int validate(const ctx *cx, const gp_scenario *sc)
 {
     int rc;
-    for (size_t i = 0; i < GP_FIELD_COUNT; i++)
+    for (size_t i = 0; i < gp_field_count; i++)
         if ((rc = check_field(cx, sc, &gp_fields[i])) != GP_OK)
             return rc;
-    for (size_t i = 0; i < sizeof(gp_ranges) / sizeof(gp_ranges[0]); i++) {
+    for (size_t i = 0; i < gp_range_count; i++) {
         const gp_range_ms *r =
             (const gp_range_ms *)((const char *)sc + gp_ranges[i].offset);
         if (r->min_ms > r->max_ms)
@@ -847,104 +640,4 @@ int gp_scenario_set(gp_scenario *sc, const char *assignment, char *err, size_t e
     int rc = apply_path(&cx, sc, path, v);
     json_decref(v);
     return rc;
-}
-
-/* ---- output -------------------------------------------------------------- */
-
-static json_t *field_json(const gp_scenario *sc, const field *f)
-{
-    const void *p = at_c(sc, f);
-    switch (f->kind) {
-    case FK_STRING:
-        return json_stringn(p, strnlen(p, (size_t)f->max + 1));
-    case FK_U32:
-        return json_integer(*(const uint32_t *)p);
-    case FK_U64: {
-        uint64_t u = *(const uint64_t *)p;
-        if (u <= (uint64_t)INT64_MAX)
-            return json_integer((json_int_t)u);
-        char s[24];
-        snprintf(s, sizeof(s), "%llu", (unsigned long long)u);
-        return json_string(s);
-    }
-    case FK_RATE:
-        return json_real(*(const double *)p);
-    case FK_ARRIVAL:
-        return gp_arrival_name(sc->clients.arrival)
-                   ? json_string(gp_arrival_name(sc->clients.arrival)) : NULL;
-    case FK_LATENCY:
-        return gp_latency_dist_name(sc->network.latency)
-                   ? json_string(gp_latency_dist_name(sc->network.latency)) : NULL;
-    case FK_BUGS: {
-        json_t *a = json_array();
-        for (int b = 0; a && b < GP_BUG_COUNT; b++)
-            if ((sc->server.bugs & GP_BUG_BIT(b)) &&
-                json_array_append_new(a, json_string(gp_bug_name((gp_bug)b))) != 0) {
-                json_decref(a);
-                return NULL;
-            }
-        return a;
-    }
-    case FK_CHECKS: {
-        json_t *a = json_array();
-        uint32_t n = sc->expect.violations_len;
-        for (uint32_t i = 0; a && i < n && i < GP_EXPECT_VIOLATIONS_MAX; i++) {
-            const char *name = sc->expect.violations[i];
-            if (json_array_append_new(a, json_stringn(name, strnlen(name, GP_CHECK_NAME_MAX))) != 0) {
-                json_decref(a);
-                return NULL;
-            }
-        }
-        return a;
-    }
-    }
-    return NULL;
-}
-
-/* Stores v (stolen) at dotted `path` under root, creating the objects on the
- * way.  Returns 0, or -1 when out of memory. */
-static int put(json_t *root, const char *path, json_t *v)
-{
-    json_t *obj = root;
-    const char *dot;
-    while ((dot = strchr(path, '.')) != NULL) {
-        char key[GP_FIELD_PATH_MAX];
-        snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
-        json_t *next = json_object_get(obj, key);
-        if (next == NULL && json_object_set_new(obj, key, next = json_object()) != 0) {
-            json_decref(v);
-            return -1;
-        }
-        obj = next;
-        path = dot + 1;
-    }
-    return json_object_set_new(obj, path, v);
-}
-
-/* Rates are written with the fewest digits that read back exactly (one
- * precision for the whole dump, jansson has no other), so 0.1 stays 0.1 unless
- * some other rate needs 17 digits, and the output parses back to an equal
- * struct.  NULL also when a value
- * cannot be written (a rate that is not finite, a name that is not UTF-8). */
-char *gp_scenario_to_json(const gp_scenario *sc)
-{
-    json_t *root = json_object();
-    int digits = 1;
-    for (size_t i = 0; root && i < GP_FIELD_COUNT; i++) {
-        const field *f = &gp_fields[i];
-        json_t *v = field_json(sc, f);
-        if (v == NULL || put(root, f->path, v) != 0) {
-            json_decref(root);
-            return NULL;
-        }
-        if (f->kind == FK_RATE) {
-            int d = real_digits(*(const double *)at_c(sc, f));
-            digits = d > digits ? d : digits;
-        }
-    }
-    char *s = root ? gp_json_dump(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                          JSON_REAL_PRECISION(digits))
-                   : NULL;
-    json_decref(root);
-    return s;
 }

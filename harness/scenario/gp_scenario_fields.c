@@ -1,0 +1,182 @@
+/* gp_scenario_fields.c: the names of the scenario format's enumerations,
+ * the table of every settable field (path, kind, place in gp_scenario,
+ * bounds) and the defaults.  The table drives parsing, --set, validation and
+ * output alike (gp_scenario.c, gp_scenario_json.c). */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gp_scenario_int.h"
+
+/* ---- names ------------------------------------------------------------- */
+
+const char *const gp_phase_names[GP_PHASE_COUNT] = {
+    [GP_PHASE_CONNECTING] = "connecting",
+    [GP_PHASE_AUTHENTICATING] = "authenticating",
+    [GP_PHASE_READY] = "ready",
+    [GP_PHASE_PROCESSING] = "processing",
+};
+
+const char *const gp_bad_token_names[GP_BAD_TOKEN_COUNT] = {
+    [GP_BAD_TOKEN_SIGNATURE] = "bad_signature",
+    [GP_BAD_TOKEN_EXPIRED] = "expired",
+    [GP_BAD_TOKEN_ALG_NONE] = "alg_none",
+};
+
+const char *const gp_arrival_names[GP_ARRIVAL_COUNT] = {
+    [GP_ARRIVAL_ALL_AT_ONCE] = "all_at_once",
+    [GP_ARRIVAL_UNIFORM] = "uniform",
+    [GP_ARRIVAL_RAMP] = "ramp",
+};
+
+const char *const gp_latency_names[GP_LATENCY_COUNT] = {
+    [GP_LATENCY_FIXED] = "fixed",
+    [GP_LATENCY_UNIFORM] = "uniform",
+    [GP_LATENCY_EXPONENTIAL] = "exponential",
+};
+
+const char *const gp_check_names[GP_SC_CHECK_COUNT] = {
+#define GP_CHECK_NAME(e, name, doc) name,
+    GP_CHECK_MAP(GP_CHECK_NAME)
+#undef GP_CHECK_NAME
+};
+
+/* Each returns NULL out of range, like gp_bug_name(). */
+const char *gp_phase_name(gp_phase p)
+{
+    return (unsigned)p < GP_PHASE_COUNT ? gp_phase_names[p] : NULL;
+}
+
+const char *gp_bad_token_name(gp_bad_token t)
+{
+    return (unsigned)t < GP_BAD_TOKEN_COUNT ? gp_bad_token_names[t] : NULL;
+}
+
+const char *gp_arrival_name(gp_arrival a)
+{
+    return (unsigned)a < GP_ARRIVAL_COUNT ? gp_arrival_names[a] : NULL;
+}
+
+const char *gp_latency_dist_name(gp_latency_dist d)
+{
+    return (unsigned)d < GP_LATENCY_COUNT ? gp_latency_names[d] : NULL;
+}
+
+/* Exact, case-sensitive; NULL is unknown. */
+bool gp_scenario_check_name_known(const char *name)
+{
+    if (name == NULL)
+        return false;
+    for (size_t i = 0; i < GP_SC_CHECK_COUNT; i++)
+        if (strcmp(name, gp_check_names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* ---- the field table --------------------------------------------------- */
+
+
+#define OFF(member) offsetof(gp_scenario, member)
+#define STR(p, m, lo) {p, FK_STRING, OFF(m), lo, sizeof(((gp_scenario *)0)->m) - 1}
+#define U32(p, m, lo, hi) {p, FK_U32, OFF(m), lo, hi}
+#define U32_ANY(p, m) U32(p, m, 0, UINT32_MAX)
+#define U32_POS(p, m) U32(p, m, 1, UINT32_MAX)
+#define U64(p, m, lo) {p, FK_U64, OFF(m), lo, UINT64_MAX}
+#define RATE(p, m) {p, FK_RATE, OFF(m), 0, 0}
+#define KIND(p, k, m) {p, k, OFF(m), 0, 0}
+#define RANGE(p, m) U32_ANY(p ".min", m.min_ms), U32_ANY(p ".max", m.max_ms)
+
+/* File order: to_json writes keys in this order, and the unknown-field
+ * errors list the allowed ones in it.  Keep each object's fields together. */
+const field gp_fields[] = {
+    STR("name", name, 1),
+    STR("description", description, 0),
+    U64("seed", seed, 0),
+    U32("clients.count", clients.count, 1, GP_CLIENTS_MAX),
+    KIND("clients.arrival", FK_ARRIVAL, clients.arrival),
+    U32_ANY("clients.window_ms", clients.window_ms),
+    RATE("clients.header_auth_fraction", clients.header_auth_fraction),
+    U32("clients.requests_per_client", clients.requests, 1, GP_REQUESTS_PER_CLIENT_MAX),
+    RANGE("clients.request_gap_ms", clients.request_gap),
+    U32("clients.user_pool", clients.user_pool, 0, GP_CLIENTS_MAX),
+    KIND("network.latency.distribution", FK_LATENCY, network.latency),
+    U32_ANY("network.latency.min_ms", network.latency_min_ms),
+    U32_ANY("network.latency.max_ms", network.latency_max_ms),
+    U32_ANY("network.latency.mean_ms", network.latency_mean_ms),
+    RATE("network.drop_rate", network.drop_rate),
+    U32_POS("network.retransmit_ms", network.retransmit_ms),
+    RATE("network.duplicate_rate", network.duplicate_rate),
+    RATE("network.reorder_rate", network.reorder_rate),
+    KIND("server.bugs", FK_BUGS, server.bugs),
+    RANGE("server.accept_delay_ms", server.accept_delay),
+    RANGE("server.agent.think_ms", server.think),
+    RANGE("server.agent.tool_ms", server.tool),
+    U32_POS("server.stuck_after_ms", server.stuck_after_ms),
+    U32_POS("server.auth_timeout_ms", server.auth_timeout_ms),
+    U32_POS("server.max_message_bytes", server.max_message_bytes),
+    U32_ANY("server.max_connections", server.max_connections),
+    RATE("faults.accept_race", faults.accept_race),
+    RATE("faults.slow_accept", faults.slow_accept),
+    U32_POS("faults.slow_accept_ms", faults.slow_accept_ms),
+    RATE("faults.disconnect.connecting", faults.disconnect[GP_PHASE_CONNECTING]),
+    RATE("faults.disconnect.authenticating", faults.disconnect[GP_PHASE_AUTHENTICATING]),
+    RATE("faults.disconnect.ready", faults.disconnect[GP_PHASE_READY]),
+    RATE("faults.disconnect.processing", faults.disconnect[GP_PHASE_PROCESSING]),
+    RATE("faults.bad_token.bad_signature", faults.bad_token[GP_BAD_TOKEN_SIGNATURE]),
+    RATE("faults.bad_token.expired", faults.bad_token[GP_BAD_TOKEN_EXPIRED]),
+    RATE("faults.bad_token.alg_none", faults.bad_token[GP_BAD_TOKEN_ALG_NONE]),
+    RATE("faults.early_message", faults.early_message),
+    RATE("faults.agent_failure", faults.agent_failure),
+    U32_POS("limits.ready_timeout_ms", limits.ready_timeout_ms),
+    U32_POS("limits.request_timeout_ms", limits.request_timeout_ms),
+    U64("limits.run_timeout_ms", limits.run_timeout_ms, 1),
+    RATE("expect.min_transition_success_rate", expect.min_transition_success_rate),
+    RATE("expect.min_completion_rate", expect.min_completion_rate),
+    KIND("expect.violations", FK_CHECKS, expect),
+    U32_POS("report.bucket_ms", report.bucket_ms),
+    U32_POS("live.handshakes_in_flight", live.handshakes_in_flight),
+    U32_ANY("live.source_addresses", live.source_addresses),
+};
+const size_t gp_field_count = sizeof(gp_fields) / sizeof(gp_fields[0]);
+
+/* The ranges checked for min <= max, by group path. */
+const gp_range_field gp_ranges[] = {
+    {"clients.request_gap_ms", OFF(clients.request_gap)},
+    {"server.accept_delay_ms", OFF(server.accept_delay)},
+    {"server.agent.think_ms", OFF(server.think)},
+    {"server.agent.tool_ms", OFF(server.tool)},
+};
+const size_t gp_range_count = sizeof(gp_ranges) / sizeof(gp_ranges[0]);
+
+void gp_scenario_defaults(gp_scenario *sc)
+{
+    /* Zeroed first so that two scenarios with equal fields compare equal
+     * with memcmp (padding and the bytes after each string included). */
+    memset(sc, 0, sizeof(*sc));
+    strcpy(sc->name, "unnamed");
+    sc->seed = 1;
+    sc->clients.count = 100;
+    sc->clients.arrival = GP_ARRIVAL_UNIFORM;
+    sc->clients.window_ms = 1000;
+    sc->clients.header_auth_fraction = 0.5;
+    sc->clients.requests = 1;
+    sc->network.latency = GP_LATENCY_UNIFORM;
+    sc->network.latency_min_ms = 1;
+    sc->network.latency_max_ms = 10;
+    sc->network.latency_mean_ms = 5;
+    sc->network.retransmit_ms = 200;
+    sc->server.accept_delay = (gp_range_ms){0, 1};
+    sc->server.think = (gp_range_ms){20, 80};
+    sc->server.tool = (gp_range_ms){10, 40};
+    sc->server.stuck_after_ms = 2000;
+    sc->server.auth_timeout_ms = 5000;
+    sc->server.max_message_bytes = 65536;
+    sc->faults.slow_accept_ms = 1500;
+    sc->limits.ready_timeout_ms = 10000;
+    sc->limits.request_timeout_ms = 10000;
+    sc->limits.run_timeout_ms = 3600000;
+    sc->expect.min_transition_success_rate = 1.0;
+    sc->expect.min_completion_rate = 1.0;
+    sc->report.bucket_ms = 100;
+    sc->live.handshakes_in_flight = 256;
+}

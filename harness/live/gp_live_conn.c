@@ -139,7 +139,8 @@ static void io_timer(void *ctx, gp_vclient *c, uint64_t delay_ms, gp_vc_timer ki
 {
     gp_live *lv = ctx;
     uint64_t at = gp_live_now_ms(lv) + delay_ms;
-    if (gp_live_timers_push(&lv->timers, at, c->index, (uint8_t)kind, arg) != GP_OK) {
+    gp_event ev = {.at_ms = at, .kind = kind, .client = c->index, .a = arg};
+    if (gp_eventq_push(&lv->timers, ev) != GP_OK) {
         lv->nomem = true;
         return;
     }

@@ -11,6 +11,7 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
+#include "gp_eventq.h"
 #include "gp_live.h"
 
 #define GP_LIVE_PER_SOURCE 20000 /* connections per source address (of ~28k ports) */
@@ -45,34 +46,6 @@ void gp_live_source_name(uint32_t k, char *out, size_t out_len);
  * scenario's clients arrive all at once and cannot all be open together. */
 int gp_live_fd_budget(const gp_scenario *sc, uint64_t *open_max, uint64_t *fd_limit,
                       char *err, size_t err_len);
-
-/* ---- the timer heap (gp_live_timers.c) --------------------------------------- */
-
-/* The clients' timers in one binary heap ordered by (due time, sequence):
- * one lws timer wakes the loop for the earliest.  lws's own timers keep a
- * sorted list, so thousands of them cost O(n) per insertion. */
-typedef struct gp_live_timer {
-    uint64_t at_ms;
-    uint64_t seq;
-    uint32_t client;
-    uint32_t arg;
-    uint8_t kind; /* gp_vc_timer */
-} gp_live_timer;
-
-typedef struct gp_live_timers {
-    gp_live_timer *v;
-    size_t len, cap;
-    uint64_t seq;
-} gp_live_timers;
-
-/* Returns GP_OK or GP_ERR_NOMEM. */
-int gp_live_timers_push(gp_live_timers *t, uint64_t at_ms, uint32_t client, uint8_t kind,
-                        uint32_t arg);
-/* The earliest due time, or UINT64_MAX when empty. */
-uint64_t gp_live_timers_next(const gp_live_timers *t);
-/* Pops the earliest timer due at or before now_ms into *out; false if none. */
-bool gp_live_timers_pop_due(gp_live_timers *t, uint64_t now_ms, gp_live_timer *out);
-void gp_live_timers_free(gp_live_timers *t);
 
 /* ---- plain HTTP GET over the lws context (gp_live_http.c) -------------------- */
 
@@ -226,7 +199,7 @@ struct gp_live {
     uint64_t ws_open;     /* links open (handshake done) */
     uint32_t n_sources;
     char (*sources)[16];
-    gp_live_timers timers;
+    gp_eventq timers; /* the clients' timers: client, kind, a = arg */
     uv_loop_t loop;       /* libuv (epoll): lws's poll() loop costs O(fds) per wait */
     uv_timer_t tick_timer, wait_timer;
     bool loop_ready;      /* loop and timers initialised */

@@ -3,7 +3,7 @@
  * judged), its clock, and the one event loop with its tick.
  *
  * One timer, the tick, does everything that is due: the clients' timers
- * (kept in gp_live_timers, not in lws), starting clients whose arrival time
+ * (kept in a gp_eventq, not in lws), starting clients whose arrival time
  * has come while fewer than live.handshakes_in_flight handshakes are pending,
  * the timeline samples and the progress line.  It is always scheduled for the
  * earliest thing due; a finished handshake or a closed socket wakes it at
@@ -79,11 +79,11 @@ void gp_live_tracef(gp_live *lv, uint32_t client, const char *fmt, ...)
 
 static void fire_timers(gp_live *lv, uint64_t now)
 {
-    gp_live_timer t;
-    while (gp_live_timers_pop_due(&lv->timers, now, &t)) {
+    gp_event t;
+    while (gp_eventq_pop_due(&lv->timers, now, &t)) {
         gp_live_before b;
         gp_live_before_take(lv, t.client, &b);
-        gp_vclient_on_timer(&lv->sh, &lv->run->clients[t.client], (gp_vc_timer)t.kind, t.arg);
+        gp_vclient_on_timer(&lv->sh, &lv->run->clients[t.client], (gp_vc_timer)t.kind, (uint32_t)t.a);
         gp_live_account(lv, t.client, &b);
         lv->run->events++;
     }
@@ -136,7 +136,8 @@ static void tick(uv_timer_t *timer)
         uv_stop(&lv->loop);
         return;
     }
-    uint64_t next = gp_live_timers_next(&lv->timers);
+    const gp_event *top = gp_eventq_peek(&lv->timers);
+    uint64_t next = top ? top->at_ms : UINT64_MAX;
     if (next_start < next)
         next = next_start;
     if (lv->next_sample_ms < next)

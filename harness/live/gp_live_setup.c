@@ -155,7 +155,7 @@ void gp_live_teardown(gp_live *lv)
     free(lv->links);
     free(lv->order);
     free(lv->sources);
-    gp_live_timers_free(&lv->timers);
+    gp_eventq_free(&lv->timers);
     gp_live_http_free(&lv->http);
     gp_jwt_key_destroy(lv->key);
     gp_jwt_key_destroy(lv->wrong_key);

@@ -20,7 +20,7 @@
 #include "gp_outq.h"
 #include "gp_server.h"
 #include "gp_srv_flags.h"
-#include "gp_timer_heap.h"
+#include "gp_eventq.h"
 
 /* Largest payload queued for one connection before it is closed as a client
  * that does not read (bytes).  The reference agent's events are small; this
@@ -66,7 +66,7 @@ typedef struct gp_srv {
     uint64_t accept_fd_max;     /* sockets above this fd are dropped */
     uint64_t fd_guard_logged_ms; /* last "near the fd limit" line (monotonic) */
     /* timers */
-    gp_timer_heap timers;
+    gp_eventq timers; /* the core's timers: kind, client = arg, a = conn */
     lws_sorted_usec_list_t timer_sul;
     uint64_t timer_sul_due_ms;  /* UINT64_MAX: not armed */
     uint64_t last_now_ms;       /* now_ms never goes backwards */

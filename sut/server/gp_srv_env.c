@@ -64,12 +64,12 @@ static void timers_fire(lws_sorted_usec_list_t *sul);
 /* Schedules the sul for the earliest timer, if it is not already due then. */
 static void timers_arm(gp_srv *srv)
 {
-    const gp_timer_entry *top = gp_timer_heap_peek(&srv->timers);
-    if (!srv->ctx || !top || top->due_ms >= srv->timer_sul_due_ms)
+    const gp_event *top = gp_eventq_peek(&srv->timers);
+    if (!srv->ctx || !top || top->at_ms >= srv->timer_sul_due_ms)
         return; /* no loop (yet, or any more), nothing to do, or armed */
     uint64_t now = gp_srv_mono_ms();
-    uint64_t delay_ms = top->due_ms > now ? top->due_ms - now : 0;
-    srv->timer_sul_due_ms = top->due_ms;
+    uint64_t delay_ms = top->at_ms > now ? top->at_ms - now : 0;
+    srv->timer_sul_due_ms = top->at_ms;
     lws_sul_schedule(srv->ctx, 0, &srv->timer_sul, timers_fire,
                      (lws_usec_t)delay_ms * LWS_US_PER_MS);
 }
@@ -79,13 +79,13 @@ static void timers_fire(lws_sorted_usec_list_t *sul)
     gp_srv *srv = lws_container_of(sul, gp_srv, timer_sul);
     srv->timer_sul_due_ms = UINT64_MAX;
     uint64_t now = gp_srv_mono_ms();
-    gp_timer_entry e;
+    gp_event e;
     for (int i = 0; i < GP_SRV_TIMERS_PER_TICK &&
-                    gp_timer_heap_pop_due(&srv->timers, now, &e); i++) {
+                    gp_eventq_pop_due(&srv->timers, now, &e); i++) {
         if (e.kind == GP_TIMER_ACCEPT) /* the driver's own: --accept-delay-ms */
-            gp_server_on_accept_complete(srv->core, e.conn);
+            gp_server_on_accept_complete(srv->core, e.a);
         else
-            gp_server_on_timer(srv->core, e.conn, e.kind, e.arg);
+            gp_server_on_timer(srv->core, e.a, (gp_timer_kind)e.kind, e.client);
     }
     timers_arm(srv);
     gp_srv_shutdown_check_done(srv);
@@ -95,8 +95,9 @@ static void env_timer_start(void *ctx, uint64_t delay_ms, uint64_t conn,
                             gp_timer_kind kind, uint32_t arg)
 {
     gp_srv *srv = ctx;
-    if (!gp_timer_heap_push(&srv->timers, gp_srv_mono_ms() + delay_ms, conn,
-                            kind, arg)) {
+    gp_event ev = {.at_ms = gp_srv_mono_ms() + delay_ms, .kind = kind, .client = arg,
+                   .a = conn};
+    if (gp_eventq_push(&srv->timers, ev) != 0) {
         gp_srv_logf(GP_LOG_DEBUG, GP_LOG_ERROR,
                     "Out of memory: a %s timer was lost (kind %d)",
                     conn ? "connection" : "server", (int)kind);
@@ -145,7 +146,7 @@ static void env_log(void *ctx, gp_log_level level, const char *line)
 
 void gp_srv_env_init(gp_srv *srv)
 {
-    gp_timer_heap_init(&srv->timers);
+    gp_eventq_init(&srv->timers);
     srv->timer_sul_due_ms = UINT64_MAX;
     srv->env = (gp_env){
         .ctx = srv,
@@ -161,5 +162,5 @@ void gp_srv_env_init(gp_srv *srv)
 
 void gp_srv_env_free(gp_srv *srv)
 {
-    gp_timer_heap_free(&srv->timers);
+    gp_eventq_free(&srv->timers);
 }

@@ -16,52 +16,53 @@
 #include "gp_outq.h"
 #include "gp_srv_flags.h"
 #include "gp_srv_log.h"
-#include "gp_timer_heap.h"
+#include "gp_eventq.h"
 
 static void heap_orders_by_due_then_start(void **state)
 {
     (void)state;
-    gp_timer_heap h;
-    gp_timer_heap_init(&h);
+    gp_eventq h; /* the server keeps the core's timers in the core's queue */
+    gp_eventq_init(&h);
     /* 300 timers at pseudo-random dues with many ties. */
     uint64_t x = 12345;
     for (uint32_t i = 0; i < 300; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        assert_true(gp_timer_heap_push(&h, (x >> 33) % 20, i + 1, GP_TIMER_AGENT_STEP, i));
+        gp_event ev = {.at_ms = (x >> 33) % 20, .kind = GP_TIMER_AGENT_STEP, .client = i, .a = i + 1};
+        assert_true(gp_eventq_push(&h, ev) == 0);
     }
-    gp_timer_entry e, prev = {0};
+    gp_event e, prev = {0};
     int n = 0;
-    while (gp_timer_heap_pop_due(&h, UINT64_MAX, &e)) {
+    while (gp_eventq_pop_due(&h, UINT64_MAX, &e)) {
         if (n) {
-            assert_true(e.due_ms >= prev.due_ms);
-            if (e.due_ms == prev.due_ms)
-                assert_true(e.arg > prev.arg); /* ties keep start order */
+            assert_true(e.at_ms >= prev.at_ms);
+            if (e.at_ms == prev.at_ms)
+                assert_true(e.client > prev.client); /* ties keep start order */
         }
         prev = e;
         n++;
     }
     assert_int_equal(n, 300);
-    assert_null(gp_timer_heap_peek(&h));
-    gp_timer_heap_free(&h);
+    assert_null(gp_eventq_peek(&h));
+    gp_eventq_free(&h);
 }
 
 static void heap_pops_only_due(void **state)
 {
     (void)state;
-    gp_timer_heap h;
-    gp_timer_heap_init(&h);
-    assert_true(gp_timer_heap_push(&h, 100, 7, GP_TIMER_AUTH_TIMEOUT, 0));
-    assert_true(gp_timer_heap_push(&h, 50, 8, GP_TIMER_STUCK_CHECK, 0));
-    gp_timer_entry e;
-    assert_false(gp_timer_heap_pop_due(&h, 49, &e));
-    assert_true(gp_timer_heap_pop_due(&h, 50, &e));
-    assert_int_equal(e.conn, 8);
+    gp_eventq h; /* the server keeps the core's timers in the core's queue */
+    gp_eventq_init(&h);
+    assert_true(gp_eventq_push(&h, (gp_event){.at_ms = 100, .kind = GP_TIMER_AUTH_TIMEOUT, .a = 7}) == 0);
+    assert_true(gp_eventq_push(&h, (gp_event){.at_ms = 50, .kind = GP_TIMER_STUCK_CHECK, .a = 8}) == 0);
+    gp_event e;
+    assert_false(gp_eventq_pop_due(&h, 49, &e));
+    assert_true(gp_eventq_pop_due(&h, 50, &e));
+    assert_int_equal(e.a, 8);
     assert_int_equal(e.kind, GP_TIMER_STUCK_CHECK);
-    assert_false(gp_timer_heap_pop_due(&h, 99, &e));
-    assert_int_equal(gp_timer_heap_peek(&h)->due_ms, 100);
-    assert_true(gp_timer_heap_pop_due(&h, 1000, &e));
-    assert_false(gp_timer_heap_pop_due(&h, 1000, &e));
-    gp_timer_heap_free(&h);
+    assert_false(gp_eventq_pop_due(&h, 99, &e));
+    assert_int_equal(gp_eventq_peek(&h)->at_ms, 100);
+    assert_true(gp_eventq_pop_due(&h, 1000, &e));
+    assert_false(gp_eventq_pop_due(&h, 1000, &e));
+    gp_eventq_free(&h);
 }
 
 static void outq_fifo_headroom_and_limit(void **state)

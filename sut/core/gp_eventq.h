@@ -1,4 +1,5 @@
-/* gp_eventq.h: the simulator's event queue, a 4-ary min-heap ordered by
+/* gp_eventq.h: the one priority queue of goldpath -- the simulator's events,
+ * the server's and the live driver's timers.  A 4-ary min-heap ordered by
  * (time, sequence number).  The sequence number is assigned at push, so two
  * events due at the same virtual millisecond run in the order they were
  * scheduled: ties never depend on pointers or on the heap's layout. */
@@ -13,8 +14,8 @@ typedef struct gp_event {
     uint64_t at_ms;
     uint64_t seq;
     uint32_t kind;
-    uint32_t client; /* client index, or UINT32_MAX */
-    uint64_t a;      /* kind-specific */
+    uint32_t client; /* client index, or a 32-bit argument (timers) */
+    uint64_t a;      /* kind-specific (a connection handle for server timers) */
     void *ptr;       /* kind-specific, owned by the event until popped */
 } gp_event;
 
@@ -31,6 +32,9 @@ void gp_eventq_free(gp_eventq *q);
 int gp_eventq_push(gp_eventq *q, gp_event ev);
 /* Removes the earliest event into *out; false when empty. */
 bool gp_eventq_pop(gp_eventq *q, gp_event *out);
+/* Removes the earliest event into *out when it is due at or before now_ms;
+ * false (nothing removed) when the queue is empty or nothing is due. */
+bool gp_eventq_pop_due(gp_eventq *q, uint64_t now_ms, gp_event *out);
 /* The earliest event without removing it, or NULL. */
 const gp_event *gp_eventq_peek(const gp_eventq *q);
 

@@ -72,6 +72,13 @@ bool gp_eventq_pop(gp_eventq *q, gp_event *out)
     return true;
 }
 
+bool gp_eventq_pop_due(gp_eventq *q, uint64_t now_ms, gp_event *out)
+{
+    if (q->len == 0 || q->heap[0].at_ms > now_ms)
+        return false;
+    return gp_eventq_pop(q, out);
+}
+
 const gp_event *gp_eventq_peek(const gp_eventq *q)
 {
     return q->len ? &q->heap[0] : NULL;

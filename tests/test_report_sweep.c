@@ -24,33 +24,9 @@
 #include "gp_sim.h"
 #include "gp_sweep.h"
 #include "gp_sweep_files.h"
+#include "tmp_dir.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/gp_test_sweep.XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[1200];
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-    free(dir);
-}
 
 static char *read_path(const char *path)
 {
@@ -189,7 +165,7 @@ static void test_sweep_refuses_unknown_field_and_bad_values_first(void **state)
 static void test_sweep_files_are_deterministic_and_junit_has_a_case_per_check(void **state)
 {
     (void)state;
-    char *dirs[2] = {make_dir(), make_dir()};
+    char *dirs[2] = {tmp_dir_make(), tmp_dir_make()};
     char err[512];
     for (int k = 0; k < 2; k++) {
         gp_sweep *sw = accept_race_sweep();
@@ -223,8 +199,8 @@ static void test_sweep_files_are_deterministic_and_junit_has_a_case_per_check(vo
                               "server.bugs=[&quot;accept_race&quot;]]\">\n      <failure"));
     assert_null(strstr(x, "name=\"invalid_transitions [faults.accept_race=0.5; server.bugs=[]]\">"));
     free(x);
-    remove_dir(dirs[0]);
-    remove_dir(dirs[1]);
+    tmp_dir_remove(dirs[0]);
+    tmp_dir_remove(dirs[1]);
 }
 
 /* ---- a run's folder: JUnit and the page ---------------------------------- */
@@ -251,7 +227,7 @@ static void write_run(const char *dir, const char *bugs, const char *description
 static void test_junit_of_a_run_has_one_case_per_check(void **state)
 {
     (void)state;
-    char *dir = make_dir();
+    char *dir = tmp_dir_make();
     write_run(dir, "server.bugs=[\"accept_race\"]", "");
     char err[512], path[1200];
     snprintf(path, sizeof(path), "%s/junit.xml", dir);
@@ -270,13 +246,13 @@ static void test_junit_of_a_run_has_one_case_per_check(void **state)
     free(summary);
     assert_int_equal(gp_junit_write_run(dir, "/nonexistent/dir/junit.xml", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "/nonexistent/dir/junit.xml"));
-    remove_dir(dir);
+    tmp_dir_remove(dir);
 }
 
 static void test_page_escapes_scenario_text_and_says_why_no_plots(void **state)
 {
     (void)state;
-    char *dir = make_dir();
+    char *dir = tmp_dir_make();
     write_run(dir, "server.bugs=[]", "<script>alert(1)</script> & <b>bold</b>");
     char note[512], err[512];
     assert_int_equal(gp_render_folder_kind(dir), GP_FOLDER_RUN);
@@ -304,19 +280,19 @@ static void test_page_escapes_scenario_text_and_says_why_no_plots(void **state)
     assert_non_null(strstr(page, "gnuplot not found"));
     assert_null(strstr(page, "<img"));
     free(page);
-    remove_dir(dir);
+    tmp_dir_remove(dir);
 }
 
 static void test_render_refuses_a_folder_that_is_no_report(void **state)
 {
     (void)state;
-    char *dir = make_dir();
+    char *dir = tmp_dir_make();
     char note[256], err[512];
     assert_int_equal(gp_render_folder_kind(dir), GP_FOLDER_NONE);
     assert_int_equal(gp_render_folder(dir, true, note, sizeof(note), err, sizeof(err)),
                      GP_RENDER_ERROR);
     assert_non_null(strstr(err, "not a goldpath report folder"));
-    remove_dir(dir);
+    tmp_dir_remove(dir);
 }
 
 int main(void)

@@ -20,6 +20,7 @@
 #include "gp_esc.h"
 #include "gp_plot_data.h"
 #include "gp_sweep.h"
+#include "tmp_dir.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -41,31 +42,6 @@ static void assert_capture(void (*fn)(FILE *, const char *), const char *in, con
     if (strcmp(got, want) != 0)
         fail_msg("escaping [%s]: got [%s], want [%s]", in, got, want);
     free(got);
-}
-
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/gp_test_report.XXXXXX";
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[1200];
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-    free(dir);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -175,7 +151,7 @@ static void test_csv_split_handles_quotes(void **state)
 static void test_csv_load_pads_short_rows_and_skips_comments(void **state)
 {
     (void)state;
-    char *dir = make_dir();
+    char *dir = tmp_dir_make();
     write_file(dir, "t.csv", "# a comment\nname,rate,fired\nx,0.5,3\n\ny,0.25\n");
     char path[1200], err[256];
     snprintf(path, sizeof(path), "%s/t.csv", dir);
@@ -193,7 +169,7 @@ static void test_csv_load_pads_short_rows_and_skips_comments(void **state)
     snprintf(path, sizeof(path), "%s/missing.csv", dir);
     assert_int_equal(gp_csv_load(&t, path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "missing.csv"));
-    remove_dir(dir);
+    tmp_dir_remove(dir);
 }
 
 /* ---- --vary -------------------------------------------------------------- */
@@ -251,7 +227,7 @@ static void test_vary_refuses_bad_syntax(void **state)
 static void test_latency_cdf_counts_shares_of_all_clients(void **state)
 {
     (void)state;
-    char *dir = make_dir();
+    char *dir = tmp_dir_make();
     /* ready: 10, 20, never, 20; completed: 100, 50 (a reset client's done
      * time and a failed client's are not completions) */
     write_file(dir, "connections.csv",
@@ -279,13 +255,13 @@ static void test_latency_cdf_counts_shares_of_all_clients(void **state)
     write_file(dir, "connections.csv", "client,start_ms\n0,1\n");
     assert_int_equal(gp_plot_data_cdf(dir, &clients, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "ready_ms"));
-    remove_dir(dir);
+    tmp_dir_remove(dir);
 }
 
 static void test_heatmap_is_a_grid_in_state_order(void **state)
 {
     (void)state;
-    char *dir = make_dir();
+    char *dir = tmp_dir_make();
     write_file(dir, "transitions.csv",
                "from,to,legal,attempted,failed\n"
                "CONNECTING,CONNECTING,0,0,0\nCONNECTING,ACCEPTED,1,7,0\n"
@@ -302,7 +278,7 @@ static void test_heatmap_is_a_grid_in_state_order(void **state)
                              "0,0,0,0,0\n0,1,7,0,1\n\n"
                              "1,0,3,3,0\n1,1,0,0,0\n\n");
     free(got);
-    remove_dir(dir);
+    tmp_dir_remove(dir);
 }
 
 int main(void)

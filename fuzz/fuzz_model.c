@@ -138,9 +138,15 @@ static bool eat(const char **p, const char *prefix)
 
 bool model_illegal_line_is(const char *line, const char *id, int from, int to)
 {
+    return model_step_line_is(line, "Invalid state transition for ", id, from, to);
+}
+
+bool model_step_line_is(const char *line, const char *prefix, const char *id, int from,
+                        int to)
+{
     const char *p = line;
     return model_state_name(from) && model_state_name(to) &&
-           eat(&p, "Invalid state transition for ") && eat(&p, id) &&
+           eat(&p, prefix) && eat(&p, id) &&
            eat(&p, ": ApplicationConnectionState.") && eat(&p, model_state_name(from)) &&
            eat(&p, " -> ApplicationConnectionState.") && eat(&p, model_state_name(to)) &&
            *p == '\0';

@@ -41,5 +41,9 @@ void model_illegal_line(char *out, size_t out_len, const char *id, int from,
                         int to);
 /* True when `line` is exactly that line (without formatting it). */
 bool model_illegal_line_is(const char *line, const char *id, int from, int to);
+/* The same for "<prefix><id>: ApplicationConnectionState.<from> -> ...<to>"
+ * (the core logs applied steps with prefix "State transition for "). */
+bool model_step_line_is(const char *line, const char *prefix, const char *id, int from,
+                        int to);
 
 #endif

@@ -131,7 +131,12 @@ int do_step(world *w, model_machine *mm, gp_state to, bool registry, bool with_s
             mm->history_dropped++;
         if (with_stats)
             w->counts.succeeded++;
-        CHECK(w->logs == logs, "a legal step was logged: %s", w->last_log);
+        bool logged = with_env && GP_LOG_INFO >= w->env.log_level_min;
+        CHECK(w->logs == logs + logged, "legal step logged %llu lines, expected %d",
+              (unsigned long long)(w->logs - logs), logged);
+        CHECK(!logged || model_step_line_is(w->last_log, "State transition for ", mm->id,
+                                            from, (int)to),
+              "legal step logged \"%s\"", w->last_log);
     } else {
         CHECK(rc == GP_ERR_ILLEGAL_TRANSITION, "%s: illegal step %s -> %s returned %s",
               mm->id, model_state_name(from), model_state_name(to), gp_err_name(rc));

@@ -148,7 +148,7 @@ static void test_illegal_step_leaves_machine_untouched_and_logs(void **state)
     fake_env_free(fe);
 }
 
-static void test_legal_step_logs_nothing(void **state)
+static void test_legal_step_logs_one_info_line(void **state)
 {
     (void)state;
     fake_env *fe = fake_env_new(1000, 1);
@@ -157,7 +157,17 @@ static void test_legal_step_logs_nothing(void **state)
     assert_int_equal(gp_machine_transition(&m, GP_STATE_ACCEPTED, 1500, NULL,
                                            &fe->env),
                      GP_OK);
-    assert_int_equal(fe->logs_len, 0);
+    assert_int_equal(fe->logs_len, 1);
+    assert_int_equal(fe->logs[0].level, GP_LOG_INFO);
+    assert_string_equal(fe->logs[0].line,
+                        "State transition for ws_1725960687000_1757498281: "
+                        "ApplicationConnectionState.CONNECTING -> "
+                        "ApplicationConnectionState.ACCEPTED");
+    fe->env.log_level_min = GP_LOG_WARNING;
+    assert_int_equal(gp_machine_transition(&m, GP_STATE_AUTHENTICATED, 1600, NULL,
+                                           &fe->env),
+                     GP_OK);
+    assert_int_equal(fe->logs_len, 1); /* below the level: not even formatted */
     fake_env_free(fe);
 }
 
@@ -389,7 +399,7 @@ int main(void)
         cmocka_unit_test(test_out_of_range_states_are_never_legal),
         cmocka_unit_test(test_out_of_range_target_is_rejected_without_counting),
         cmocka_unit_test(test_illegal_step_leaves_machine_untouched_and_logs),
-        cmocka_unit_test(test_legal_step_logs_nothing),
+        cmocka_unit_test(test_legal_step_logs_one_info_line),
         cmocka_unit_test(test_log_below_min_level_is_suppressed_but_counted),
         cmocka_unit_test(test_connecting_to_services_ready_is_refused_and_counted),
         cmocka_unit_test(test_history_records_states_and_times),

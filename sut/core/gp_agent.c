@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static const gp_msg_type gp_agent_steps[GP_AGENT_STEPS] = {
@@ -112,7 +113,7 @@ static void gp_text_puts(gp_text *t, const char *s)
 }
 
 /* The response reads, for agent_type "supervisor" and message "hello":
- *   The supervisor agent answered "hello" using web_search.
+ *   The supervisor agent answered "hello" using web_search (message digest 4f9f2cab).
  * A message over 80 characters is quoted as its first 80 and "...". */
 size_t gp_agent_response(const char *agent_type, const char *message,
                          char *out, size_t out_len)
@@ -133,7 +134,9 @@ size_t gp_agent_response(const char *agent_type, const char *message,
         gp_text_puts(&t, "...");
     gp_text_puts(&t, "\" using ");
     gp_text_puts(&t, gp_agent_tool(message));
-    gp_text_puts(&t, ".");
+    char digest[GP_AGENT_DIGEST_TEXT_LEN];
+    gp_agent_digest_text(message, digest, sizeof(digest));
+    gp_text_puts(&t, digest);
     out[t.len] = '\0';
     return t.len;
 }
@@ -142,13 +145,24 @@ static const char *const gp_agent_tools[] = {
     "web_search", "calculator", "code_interpreter", "knowledge_base",
     "file_reader"};
 
-/* Picks by the FNV-1a hash of the message: fixed across machines and runs. */
-const char *gp_agent_tool(const char *message)
+uint32_t gp_agent_digest(const char *message)
 {
     uint32_t h = 2166136261u;
     for (const char *p = message ? message : ""; *p != '\0'; p++) {
         h ^= (unsigned char)*p;
         h *= 16777619u;
     }
+    return h;
+}
+
+void gp_agent_digest_text(const char *message, char *out, size_t out_len)
+{
+    snprintf(out, out_len, " (message digest %08x).", (unsigned)gp_agent_digest(message));
+}
+
+/* Picks by the message's digest: fixed across machines and runs. */
+const char *gp_agent_tool(const char *message)
+{
+    uint32_t h = gp_agent_digest(message);
     return gp_agent_tools[h % (sizeof gp_agent_tools / sizeof *gp_agent_tools)];
 }

@@ -37,11 +37,22 @@ void gp_agent_plan(const gp_agent_timing *timing,
                    uint32_t delays_ms[GP_AGENT_STEPS]);
 
 /* Writes the response to `message` (NUL-terminated, may be empty) for
- * `agent_type` into out: always at least 10 characters and it quotes up to the
- * first 80 characters of the message.  Returns the length written (truncated
- * to out_len - 1). */
+ * `agent_type` into out: always at least 10 characters; it quotes up to the
+ * first 80 characters of the message and ends with the message's digest,
+ *   The supervisor agent answered "hello" using web_search (message digest 4f9f2cab).
+ * so that a client can check that a response answers its own request.
+ * Returns the length written (truncated to out_len - 1; 512 bytes always
+ * hold the whole response). */
 size_t gp_agent_response(const char *agent_type, const char *message,
                          char *out, size_t out_len);
+
+/* The digest a response quotes: 32-bit FNV-1a of the message's bytes. */
+uint32_t gp_agent_digest(const char *message);
+
+/* The suffix a response to `message` ends with, " (message digest %08x).",
+ * into out (at least GP_AGENT_DIGEST_TEXT_LEN bytes). */
+#define GP_AGENT_DIGEST_TEXT_LEN 32
+void gp_agent_digest_text(const char *message, char *out, size_t out_len);
 
 /* The tool name the reference agent "runs" for `message`. */
 const char *gp_agent_tool(const char *message);

@@ -61,8 +61,12 @@ enum {
     GP_CLOSE_NORMAL = 1000,
     GP_CLOSE_GOING_AWAY = 1001,      /* shutting down */
     GP_CLOSE_UNSUPPORTED = 1003,     /* binary frame */
+    GP_CLOSE_NO_STATUS = 1005,       /* a close frame without a code (never sent) */
+    GP_CLOSE_ABNORMAL = 1006,        /* no close frame: the connection was lost (never sent) */
+    GP_CLOSE_POLICY = 1008,          /* a policy limit (too many messages before accept) */
     GP_CLOSE_TOO_BIG = 1009,         /* over --max-message */
     GP_CLOSE_INTERNAL = 1011,        /* a lifecycle step failed */
+    GP_CLOSE_TRY_AGAIN = 1013,       /* refused for now (--max-connections) */
     GP_CLOSE_AUTH_FAILED = 4401,     /* AUTH_REQUIRED / AUTH_FAILED */
     GP_CLOSE_AUTH_TIMEOUT = 4408,    /* no auth within the auth timeout */
 };

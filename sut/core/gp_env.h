@@ -9,8 +9,11 @@
 #ifndef GP_ENV_H
 #define GP_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "gp_mem.h"
 
 typedef enum gp_log_level {
     GP_LOG_DEBUG = 0,
@@ -21,6 +24,26 @@ typedef enum gp_log_level {
 
 /* Names of the log levels as the incident's logs spell them ("WARNING"). */
 const char *gp_log_level_name(gp_log_level level);
+
+/* What an observer installed in the environment is told (gp_env.observe).
+ * Observations are facts about what the core did, reported as it does them,
+ * so that a harness can judge the lifecycle with its own rules instead of
+ * trusting the core's counters. */
+typedef enum gp_obs_kind {
+    GP_OBS_STEP = 0,     /* a lifecycle step was attempted on a machine */
+    GP_OBS_REGISTERED,   /* a machine was registered (state CONNECTING) */
+    GP_OBS_UNREGISTERED, /* a machine left the registry (state: `from`) */
+} gp_obs_kind;
+
+typedef struct gp_observation {
+    gp_obs_kind kind;
+    void *transport;   /* the connection the machine belongs to, or NULL */
+    const char *id;    /* the machine's connection id */
+    int from, to;      /* gp_state values: the step attempted (STEP) */
+    int after;         /* the machine's state after the call */
+    bool applied;      /* STEP: the core reports it applied the step */
+    uint64_t at_ms;    /* env->now_ms() when it happened */
+} gp_observation;
 
 /* What a timer is for; the core interprets (kind, arg) when it fires. */
 typedef enum gp_timer_kind {
@@ -62,6 +85,29 @@ typedef struct gp_env {
 
     /* Lines below this level are not even formatted (they cost nothing). */
     gp_log_level log_level_min;
+
+    /* Optional (may be NULL): told of every lifecycle step and of every
+     * machine registered or unregistered, as it happens. */
+    void (*observe)(void *ctx, const gp_observation *o);
+
+    /* Optional (may be NULL: the C library's): what the core allocates with.
+     * Must outlive everything created with this env. */
+    const gp_allocator *alloc;
 } gp_env;
+
+/* Formats a line and hands it to env->log when level >= env->log_level_min.
+ * Control bytes (below 0x20, and 0x7f) and backslashes of the formatted
+ * line are escaped (\n, \r, \t, \\, \xNN), so that no text a client
+ * sent can start a line of its own in a log.  Lines longer than 511 bytes
+ * are cut.  env may be NULL (nothing happens). */
+void gp_env_log(const gp_env *env, gp_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Escapes `in` as gp_env_log does into out (always NUL-terminated, cut to
+ * fit).  Returns the length written. */
+size_t gp_log_escape(const char *in, char *out, size_t out_len);
+
+/* Reports an observation when env has an observer. */
+void gp_env_observe(const gp_env *env, const gp_observation *o);
 
 #endif

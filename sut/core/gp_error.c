@@ -30,20 +30,3 @@ const char *gp_err_message(int code)
         return "unknown error";
     }
 }
-
-#include "gp_env.h"
-
-const char *gp_log_level_name(gp_log_level level)
-{
-    switch (level) {
-    case GP_LOG_DEBUG:
-        return "DEBUG";
-    case GP_LOG_INFO:
-        return "INFO";
-    case GP_LOG_WARNING:
-        return "WARNING";
-    case GP_LOG_ERROR:
-        return "ERROR";
-    }
-    return "UNKNOWN";
-}

@@ -17,6 +17,7 @@ void gp_server_health(const gp_server *srv, gp_health *out)
     *out = srv->counters;
     out->shutting_down = srv->shutting_down;
     out->active_connections = srv->live;
+    out->registry_size = gp_registry_count(srv->reg);
     for (int s = 0; s < GP_STATE_COUNT; s++)
         out->by_state[s] = gp_registry_count_state(srv->reg, (gp_state)s);
     out->stuck_in_connecting =
@@ -60,10 +61,11 @@ char *gp_health_to_json(const gp_health *h)
         json_object_set_new(errors, gp_proto_error_name((gp_proto_error)e),
                             json_integer((json_int_t)h->errors_sent_total[e]));
     json_t *root = json_pack(
-        "{s:s, s:{s:I, s:o, s:I, s:f, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
+        "{s:s, s:{s:I, s:I, s:o, s:I, s:f, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
         "status", h->shutting_down ? "shutting_down" : "ok",
         "websocket",
         "active_connections", (json_int_t)h->active_connections,
+        "registry_size", (json_int_t)h->registry_size,
         "by_state", by_state,
         "stuck_in_connecting", (json_int_t)h->stuck_in_connecting,
         "state_transition_success_rate", h->state_transition_success_rate,
@@ -144,6 +146,8 @@ char *gp_health_to_prometheus(const gp_health *h)
     tb.data[0] = '\0';
     metric(&tb, "active_connections", "gauge", "Open WebSocket connections.",
            h->active_connections);
+    metric(&tb, "registry_size", "gauge", "State machines in the state registry.",
+           h->registry_size);
     tb_printf(&tb, "# HELP goldpath_connections_by_state Connections per lifecycle state.\n"
                    "# TYPE goldpath_connections_by_state gauge\n");
     for (int s = GP_STATE_CONNECTING; s <= GP_STATE_PROCESSING_READY; s++)

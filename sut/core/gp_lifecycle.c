@@ -19,10 +19,6 @@ static const char *const gp_state_names[GP_STATE_COUNT] = {
 #undef GP_STATE_NAME
 };
 
-/* Room for the "Invalid state transition" line: the fixed text (about 100
- * characters), an id of at most GP_ID_LEN_MAX and two state names. */
-#define GP_LIFECYCLE_LINE_MAX 256
-
 static bool gp_state_is_valid(gp_state s)
 {
     return (int)s >= 0 && s < GP_STATE_COUNT;
@@ -109,18 +105,17 @@ int gp_machine_init(gp_machine *m, const char *id, const char *user_id,
     return GP_OK;
 }
 
-/* Logs the incident's refusal line at WARNING, when the env wants it. */
-static void gp_lifecycle_log_illegal(const gp_env *env, const gp_machine *m,
-                                     gp_state to)
+/* Reports the attempt from -> to on m to env's observer. */
+static void gp_lifecycle_observe(const gp_env *env, const gp_machine *m,
+                                 gp_state from, gp_state to, bool applied,
+                                 uint64_t now_ms)
 {
-    if (!env || !env->log || GP_LOG_WARNING < env->log_level_min)
+    if (!env || !env->observe)
         return;
-    char line[GP_LIFECYCLE_LINE_MAX];
-    snprintf(line, sizeof(line),
-             "Invalid state transition for %s: ApplicationConnectionState.%s "
-             "-> ApplicationConnectionState.%s",
-             m->id, gp_state_name(m->state), gp_state_name(to));
-    env->log(env->ctx, GP_LOG_WARNING, line);
+    gp_observation o = {.kind = GP_OBS_STEP, .transport = m->owner, .id = m->id,
+                        .from = (int)from, .to = (int)to, .after = (int)m->state,
+                        .applied = applied, .at_ms = now_ms};
+    env->observe(env->ctx, &o);
 }
 
 /* See gp_lifecycle.h.  A `to` outside the enum is a bad argument rather than
@@ -145,7 +140,11 @@ int gp_machine_transition(gp_machine *m, gp_state to, uint64_t now_ms,
             stats->failed++;
             stats->pair_failed[from][to]++;
         }
-        gp_lifecycle_log_illegal(env, m, to);
+        gp_env_log(env, GP_LOG_WARNING,
+                   "Invalid state transition for %s: ApplicationConnectionState.%s "
+                   "-> ApplicationConnectionState.%s",
+                   m->id, gp_state_name(from), gp_state_name(to));
+        gp_lifecycle_observe(env, m, from, to, false, now_ms);
         return GP_ERR_ILLEGAL_TRANSITION;
     }
 
@@ -158,6 +157,11 @@ int gp_machine_transition(gp_machine *m, gp_state to, uint64_t now_ms,
         m->history_dropped++;
     if (stats)
         stats->succeeded++;
+    gp_env_log(env, GP_LOG_INFO,
+               "State transition for %s: ApplicationConnectionState.%s "
+               "-> ApplicationConnectionState.%s",
+               m->id, gp_state_name(from), gp_state_name(to));
+    gp_lifecycle_observe(env, m, from, to, true, now_ms);
     return GP_OK;
 }
 

@@ -63,6 +63,7 @@ typedef struct gp_machine {
     uint32_t history_dropped; /* steps beyond GP_HISTORY_MAX */
     gp_history_entry history[GP_HISTORY_MAX];
     bool stuck_reported; /* the stuck check has already reported this machine */
+    void *owner; /* the connection's transport, for observers (gp_env.observe) */
 } gp_machine;
 
 typedef struct gp_transition_stats {
@@ -81,9 +82,12 @@ int gp_machine_init(gp_machine *m, const char *id, const char *user_id,
                     uint64_t now_ms);
 
 /* Attempts m -> to at now_ms.  Counts the attempt in `stats` (may be NULL).
- * Legal: applies it, appends history, returns GP_OK.  Illegal: leaves `m` as it
- * was, counts a failure, logs the incident's "Invalid state transition" line at
- * WARNING through `env` (may be NULL), returns GP_ERR_ILLEGAL_TRANSITION. */
+ * Legal: applies it, appends history, logs
+ *   State transition for <id>: ApplicationConnectionState.A -> ApplicationConnectionState.B
+ * at INFO, returns GP_OK.  Illegal: leaves `m` as it was, counts a failure,
+ * logs the incident's "Invalid state transition" line at WARNING, returns
+ * GP_ERR_ILLEGAL_TRANSITION.  Either way the attempt is reported to env's
+ * observer (GP_OBS_STEP, with m->owner).  env may be NULL. */
 int gp_machine_transition(gp_machine *m, gp_state to, uint64_t now_ms,
                           gp_transition_stats *stats, const gp_env *env);
 

@@ -16,7 +16,6 @@
 
 /* Room for the longest connect_user log line: fixed text, an id of at most
  * GP_ID_LEN_MAX and a user of at most GP_USER_LEN_MAX. */
-#define GP_MANAGER_LINE_MAX 320
 
 /* See gp_manager.h.  gen_ctx is unused.  GP_ERR_INVALID_ARG when env has no
  * random_u64: the core has no other source of entropy. */
@@ -42,13 +41,8 @@ void gp_manager_init(gp_manager *mgr, const gp_env *env)
 static void gp_manager_log(const gp_manager *mgr, const char *what,
                            const char *id, const char *user_id)
 {
-    const gp_env *env = mgr->env;
-    if (!env || !env->log || GP_LOG_INFO < env->log_level_min)
-        return;
-    char line[GP_MANAGER_LINE_MAX];
-    snprintf(line, sizeof(line), "connect_user: %s connection id %s for user %s",
-             what, id, user_id);
-    env->log(env->ctx, GP_LOG_INFO, line);
+    gp_env_log(mgr->env, GP_LOG_INFO, "connect_user: %s connection id %s for user %s",
+               what, id, user_id);
 }
 
 /* Calls the generator for the next counter.  The counter only advances when

@@ -42,6 +42,7 @@ struct gp_registry {
     size_t count;
     size_t capacity_max; /* 0: unlimited */
     size_t count_by_state[GP_STATE_COUNT];
+    const gp_allocator *alloc; /* NULL: the C library */
 };
 
 /* 64-bit FNV-1a of a NUL-terminated string. */
@@ -64,12 +65,18 @@ static size_t gp_registry_home(const gp_registry *reg, uint64_t hash)
 
 gp_registry *gp_registry_create(size_t capacity_max)
 {
-    gp_registry *reg = calloc(1, sizeof(*reg));
+    return gp_registry_create_with(capacity_max, NULL);
+}
+
+gp_registry *gp_registry_create_with(size_t capacity_max, const gp_allocator *alloc)
+{
+    gp_registry *reg = gp_mem_calloc(alloc, 1, sizeof(*reg));
     if (!reg)
         return NULL;
-    reg->slots = calloc(GP_REGISTRY_SLOTS_MIN, sizeof(*reg->slots));
+    reg->alloc = alloc;
+    reg->slots = gp_mem_calloc(alloc, GP_REGISTRY_SLOTS_MIN, sizeof(*reg->slots));
     if (!reg->slots) {
-        free(reg);
+        gp_mem_free(alloc, reg);
         return NULL;
     }
     reg->slots_len = GP_REGISTRY_SLOTS_MIN;
@@ -81,10 +88,11 @@ void gp_registry_destroy(gp_registry *reg)
 {
     if (!reg)
         return;
+    const gp_allocator *alloc = reg->alloc;
     for (size_t i = 0; i < reg->slots_len; i++)
-        free(reg->slots[i].entry);
-    free(reg->slots);
-    free(reg);
+        gp_mem_free(alloc, reg->slots[i].entry);
+    gp_mem_free(alloc, reg->slots);
+    gp_mem_free(alloc, reg);
 }
 
 /* The slot index holding `id` (hash `hash`), or SIZE_MAX when absent. */
@@ -123,7 +131,7 @@ static int gp_registry_reserve_one(gp_registry *reg)
         return GP_ERR_NOMEM;
     size_t old_len = reg->slots_len;
     gp_registry_slot *old = reg->slots;
-    gp_registry_slot *slots = calloc(old_len * 2, sizeof(*slots));
+    gp_registry_slot *slots = gp_mem_calloc(reg->alloc, old_len * 2, sizeof(*slots));
     if (!slots)
         return GP_ERR_NOMEM;
     reg->slots = slots;
@@ -132,7 +140,7 @@ static int gp_registry_reserve_one(gp_registry *reg)
     for (size_t i = 0; i < old_len; i++)
         if (old[i].entry)
             gp_registry_place(reg, old[i]);
-    free(old);
+    gp_mem_free(reg->alloc, old);
     return GP_OK;
 }
 
@@ -158,12 +166,12 @@ int gp_registry_register(gp_registry *reg, const char *id, const char *user_id,
     int rc = gp_registry_reserve_one(reg);
     if (rc != GP_OK)
         return rc;
-    gp_registry_entry *e = malloc(sizeof(*e));
+    gp_registry_entry *e = gp_mem_alloc(reg->alloc, sizeof(*e));
     if (!e)
         return GP_ERR_NOMEM;
     rc = gp_machine_init(&e->m, id, user_id, now_ms);
     if (rc != GP_OK) {
-        free(e);
+        gp_mem_free(reg->alloc, e);
         return rc;
     }
     e->counted_state = e->m.state;
@@ -195,6 +203,21 @@ static void gp_registry_remove_slot(gp_registry *reg, size_t hole)
     }
 }
 
+/* An empty registry goes back to its first table, so that the memory it
+ * holds returns to what it was at creation once every connection has gone
+ * (the simulator checks exactly that).  Out of memory it keeps the big one. */
+static void gp_registry_release_if_empty(gp_registry *reg)
+{
+    if (reg->count != 0 || reg->slots_len == GP_REGISTRY_SLOTS_MIN)
+        return;
+    gp_registry_slot *slots = gp_mem_calloc(reg->alloc, GP_REGISTRY_SLOTS_MIN, sizeof(*slots));
+    if (!slots)
+        return;
+    gp_mem_free(reg->alloc, reg->slots);
+    reg->slots = slots;
+    reg->slots_len = GP_REGISTRY_SLOTS_MIN;
+}
+
 int gp_registry_unregister(gp_registry *reg, const char *id)
 {
     assert(reg);
@@ -208,7 +231,8 @@ int gp_registry_unregister(gp_registry *reg, const char *id)
     reg->count_by_state[e->counted_state]--;
     reg->count--;
     gp_registry_remove_slot(reg, i);
-    free(e);
+    gp_mem_free(reg->alloc, e);
+    gp_registry_release_if_empty(reg);
     return GP_OK;
 }
 

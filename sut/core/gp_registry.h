@@ -12,12 +12,16 @@
 #include <stdint.h>
 
 #include "gp_lifecycle.h"
+#include "gp_mem.h"
 
 typedef struct gp_registry gp_registry;
 
 /* Creates an empty registry holding at most `capacity_max` machines (0: no
  * limit but memory).  Returns NULL when out of memory. */
 gp_registry *gp_registry_create(size_t capacity_max);
+/* The same, allocating through `alloc` (NULL: the C library), which must
+ * outlive the registry. */
+gp_registry *gp_registry_create_with(size_t capacity_max, const gp_allocator *alloc);
 
 /* Frees the registry and every machine still in it.  NULL is a no-op. */
 void gp_registry_destroy(gp_registry *reg);

@@ -52,20 +52,6 @@ static uint64_t now_ms(const gp_server *srv)
     return srv->env->now_ms(srv->env->ctx);
 }
 
-void gp_server_log(const gp_server *srv, gp_log_level level, const char *fmt,
-                   ...)
-{
-    const gp_env *env = srv->env;
-    if (!env->log || level < env->log_level_min)
-        return;
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    env->log(env->ctx, level, line);
-}
-
 /* ---- connection table ---------------------------------------------------- */
 
 gp_conn_handle gp_server_handle_of(const gp_server *srv, const gp_conn *c)
@@ -89,41 +75,76 @@ static gp_conn *conn_alloc(gp_server *srv)
 {
     if (srv->free_head == GP_NO_SLOT) {
         uint32_t cap = srv->conns_cap ? srv->conns_cap * 2 : 64;
-        gp_conn *grown = realloc(srv->conns, (size_t)cap * sizeof(*grown));
+        gp_conn *grown = gp_mem_resize(srv->alloc, srv->conns, (size_t)cap * sizeof(*grown));
         if (!grown)
             return NULL;
-        for (uint32_t i = srv->conns_cap; i < cap; i++) {
-            grown[i] = (gp_conn){.generation = 1,
-                                 .next_free = i + 1 < cap ? i + 1 : GP_NO_SLOT};
-        }
+        for (uint32_t i = srv->conns_cap; i < cap; i++)
+            grown[i] = (gp_conn){.next_free = i + 1 < cap ? i + 1 : GP_NO_SLOT};
         srv->free_head = srv->conns_cap;
         srv->conns = grown;
         srv->conns_cap = cap;
     }
     gp_conn *c = &srv->conns[srv->free_head];
     srv->free_head = c->next_free;
-    uint32_t generation = c->generation;
-    *c = (gp_conn){.generation = generation, .next_free = GP_NO_SLOT,
+    if (++srv->generation_next == 0)
+        srv->generation_next = 1;
+    *c = (gp_conn){.generation = srv->generation_next, .next_free = GP_NO_SLOT,
                    .in_use = true};
     srv->live++;
     return c;
 }
 
+/* Frees what c holds and returns its slot.  When the last connection has
+ * gone the slot table itself is released, so that what the core holds goes
+ * back to what it held at creation (handles stay unique: generations come
+ * from the server-wide counter, not from the slot). */
 static void conn_free(gp_server *srv, gp_conn *c)
 {
     for (gp_pending *p = c->pending_head; p;) {
         gp_pending *next = p->next;
-        free(p);
+        gp_mem_free(srv->alloc, p);
         p = next;
     }
-    gp_server_agent_release(c);
-    free(c->bearer);
-    uint32_t generation = c->generation + 1;
-    if (generation == 0)
-        generation = 1;
-    *c = (gp_conn){.generation = generation, .next_free = srv->free_head};
+    gp_server_agent_release(srv, c);
+    gp_mem_free(srv->alloc, c->bearer);
+    *c = (gp_conn){.next_free = srv->free_head};
     srv->free_head = (uint32_t)(c - srv->conns);
-    srv->live--;
+    if (--srv->live == 0) {
+        gp_mem_free(srv->alloc, srv->conns);
+        srv->conns = NULL;
+        srv->conns_cap = 0;
+        srv->free_head = GP_NO_SLOT;
+    }
+}
+
+/* Tells the observer that machine m (of c) entered or left the registry. */
+static void observe_registry(gp_server *srv, gp_conn *c, const gp_machine *m,
+                             gp_obs_kind kind)
+{
+    gp_observation o = {.kind = kind, .transport = c->transport, .id = m->id,
+                        .from = (int)m->state, .to = (int)m->state,
+                        .after = (int)m->state, .at_ms = now_ms(srv)};
+    gp_env_observe(srv->env, &o);
+}
+
+/* Registers a machine for c under id and tells the observer. */
+static int machine_register(gp_server *srv, gp_conn *c, const char *id,
+                            const char *user)
+{
+    int rc = gp_registry_register(srv->reg, id, user, now_ms(srv), &c->machine);
+    if (rc != GP_OK)
+        return rc;
+    c->machine->owner = c->transport;
+    observe_registry(srv, c, c->machine, GP_OBS_REGISTERED);
+    return GP_OK;
+}
+
+/* Unregisters c's machine (c->machine becomes NULL) and tells the observer. */
+static void machine_unregister(gp_server *srv, gp_conn *c)
+{
+    observe_registry(srv, c, c->machine, GP_OBS_UNREGISTERED);
+    gp_registry_unregister(srv->reg, c->machine->id);
+    c->machine = NULL;
 }
 
 /* ---- lifecycle steps ------------------------------------------------------ */
@@ -151,13 +172,17 @@ static int step(gp_server *srv, gp_conn *c, gp_state to)
 /* What the route does after a lifecycle step failed. */
 typedef enum { ROUTE_FAIL, ROUTE_CONTINUE, ROUTE_ABANDON } route_action;
 
-/* Logs the incident's line for a failed step to `to` and decides what
- * happens next.  The fixed server fails the connection (error + close 1011):
- * it never leaves one hanging.  The bug switches reproduce the incident:
- * swallow_transition_errors goes on as if the step succeeded; the incident's
- * route (id_regeneration) caught the AUTHENTICATED failure and went on, then
- * stopped at SERVICES_READY; with id_regeneration or accept_race the
- * connection is abandoned as it is, which is how connections hung. */
+/* The one failure policy of the route: logs the incident's line for a failed
+ * step to `to` and decides what happens next.  The fixed server fails the
+ * connection (error + close 1011): it never leaves one hanging.  The bug
+ * switches reproduce the incident:
+ *   swallow_transition_errors  goes on as if the step had succeeded;
+ *   id_regeneration            the incident's route caught the AUTHENTICATED
+ *                              failure and went on, then stopped at the next
+ *                              failure (SERVICES_READY): abandoned as it is;
+ *   accept_race                abandons the connection as it is.
+ * A step to AUTHENTICATED refused because the machine is still CONNECTING
+ * before accept completed is the accept race of the incident, and says so. */
 static route_action step_failed(gp_server *srv, gp_conn *c, gp_state to)
 {
     if (to == GP_STATE_AUTHENTICATED)
@@ -167,15 +192,16 @@ static route_action step_failed(gp_server *srv, gp_conn *c, gp_state to)
     else
         gp_server_log(srv, GP_LOG_ERROR, "Failed to transition to %s for %s",
                       gp_state_name(to), c->machine->id);
-    if (to == GP_STATE_ACCEPTED && bug_on(srv, GP_BUG_ACCEPT_RACE))
+    if (to == GP_STATE_AUTHENTICATED && !c->accepted &&
+        c->machine->state == GP_STATE_CONNECTING)
         gp_server_log(srv, GP_LOG_ERROR,
                       "This indicates accept() race condition - connection "
-                      "cannot process messages");
+                      "cannot process messages: %s", c->machine->id);
     if (bug_on(srv, GP_BUG_SWALLOW_TRANSITION_ERRORS))
         return ROUTE_CONTINUE;
-    if (bug_on(srv, GP_BUG_ID_REGENERATION) && to == GP_STATE_AUTHENTICATED)
-        return ROUTE_CONTINUE;
-    if (bug_on(srv, GP_BUG_ID_REGENERATION) || bug_on(srv, GP_BUG_ACCEPT_RACE))
+    if (bug_on(srv, GP_BUG_ID_REGENERATION))
+        return to == GP_STATE_AUTHENTICATED ? ROUTE_CONTINUE : ROUTE_ABANDON;
+    if (bug_on(srv, GP_BUG_ACCEPT_RACE))
         return ROUTE_ABANDON;
     return ROUTE_FAIL;
 }
@@ -216,13 +242,13 @@ int gp_server_send(gp_server *srv, gp_conn *c, const gp_msg *m)
     if (rc == GP_OK) {
         srv->env->send(srv->env->ctx, c->transport, stack, len);
     } else if (rc == GP_ERR_TOO_LONG) {
-        char *big = malloc(len + 1);
+        char *big = gp_mem_alloc(srv->alloc, len + 1);
         if (!big)
             return GP_ERR_NOMEM;
         rc = gp_msg_encode(m, big, len + 1, &len);
         if (rc == GP_OK)
             srv->env->send(srv->env->ctx, c->transport, big, len);
-        free(big);
+        gp_mem_free(srv->alloc, big);
     }
     if (rc != GP_OK) {
         gp_server_log(srv, GP_LOG_ERROR, "Could not encode %s for %s: %s",
@@ -281,14 +307,12 @@ static void route_authenticated(gp_server *srv, gp_conn *c, const char *user)
         gp_server_log(srv, GP_LOG_WARNING,
                       "Connection id mismatch: %s became %s; migrating state machine",
                       c->machine->id, id);
-        gp_registry_unregister(srv->reg, c->machine->id);
-        c->machine = NULL;
-        rc = gp_registry_register(srv->reg, id, user, now_ms(srv), &c->machine);
+        machine_unregister(srv, c);
+        rc = machine_register(srv, c, id, user);
         if (rc != GP_OK) {
             /* Keep the connection accountable: put a machine back under the
              * preliminary id, failed. */
-            gp_registry_register(srv->reg, c->prelim_id, user, now_ms(srv),
-                                 &c->machine);
+            machine_register(srv, c, c->prelim_id, user);
             assert(c->machine);
             fail_conn(srv, c, "the state machine could not be re-created");
             return;
@@ -413,18 +437,19 @@ gp_server *gp_server_create(const gp_server_config *cfg, const gp_env *env,
         cfg->stuck_after_ms == 0)
         goto fail;
     rc = GP_ERR_NOMEM;
-    srv = calloc(1, sizeof(*srv));
+    srv = gp_mem_calloc(env->alloc, 1, sizeof(*srv));
     if (!srv)
         goto fail;
     srv->cfg = *cfg;
     srv->env = env;
+    srv->alloc = env->alloc;
     srv->free_head = GP_NO_SLOT;
-    srv->secret = malloc(cfg->jwt_secret_len);
+    srv->secret = gp_mem_alloc(srv->alloc, cfg->jwt_secret_len);
     if (!srv->secret)
         goto fail;
     memcpy(srv->secret, cfg->jwt_secret, cfg->jwt_secret_len);
     srv->cfg.jwt_secret = srv->secret;
-    srv->reg = gp_registry_create(0);
+    srv->reg = gp_registry_create_with(0, srv->alloc);
     if (!srv->reg)
         goto fail;
     rc = GP_ERR_CRYPTO;
@@ -452,14 +477,14 @@ void gp_server_destroy(gp_server *srv)
 {
     if (!srv)
         return;
-    for (uint32_t i = 0; i < srv->conns_cap; i++)
+    for (uint32_t i = 0; i < srv->conns_cap && srv->conns; i++)
         if (srv->conns[i].in_use)
             conn_free(srv, &srv->conns[i]);
-    free(srv->conns);
+    gp_mem_free(srv->alloc, srv->conns);
     gp_registry_destroy(srv->reg);
     gp_jwt_key_destroy(srv->key);
-    free(srv->secret);
-    free(srv);
+    gp_mem_free(srv->alloc, srv->secret);
+    gp_mem_free(srv->alloc, srv);
 }
 
 int gp_server_on_open(gp_server *srv, void *transport, const char *bearer_token,
@@ -476,22 +501,22 @@ int gp_server_on_open(gp_server *srv, void *transport, const char *bearer_token,
         return rc;
     char *bearer = NULL;
     if (bearer_token) {
-        bearer = strdup(bearer_token);
+        bearer = gp_mem_strdup(srv->alloc, bearer_token);
         if (!bearer)
             return GP_ERR_NOMEM;
     }
     gp_conn *c = conn_alloc(srv);
     if (!c) {
-        free(bearer);
+        gp_mem_free(srv->alloc, bearer);
         return GP_ERR_NOMEM;
     }
-    rc = gp_registry_register(srv->reg, id, NULL, t, &c->machine);
+    c->transport = transport;
+    rc = machine_register(srv, c, id, NULL);
     if (rc != GP_OK) {
-        free(bearer);
+        gp_mem_free(srv->alloc, bearer);
         conn_free(srv, c);
         return rc;
     }
-    c->transport = transport;
     c->bearer = bearer;
     c->opened_ms = t;
     memcpy(c->prelim_id, id, sizeof(id));
@@ -512,12 +537,8 @@ void gp_server_on_accept_complete(gp_server *srv, gp_conn_handle h)
     if (!c || c->accepted || c->closing)
         return;
     c->accepted = true;
-    if (step(srv, c, GP_STATE_ACCEPTED) != GP_OK &&
-        !bug_on(srv, GP_BUG_SWALLOW_TRANSITION_ERRORS) &&
-        !bug_on(srv, GP_BUG_ACCEPT_RACE) && !bug_on(srv, GP_BUG_ID_REGENERATION)) {
-        fail_conn(srv, c, "the connection could not be accepted");
+    if (!climb(srv, c, GP_STATE_ACCEPTED))
         return;
-    }
     gp_server_log(srv, GP_LOG_INFO, "Connection %s accepted", c->machine->id);
     if (c->bearer) {
         char *token = c->bearer;
@@ -527,7 +548,7 @@ void gp_server_on_accept_complete(gp_server *srv, gp_conn_handle h)
                                  "this connection is already authenticated", NULL);
         else
             authenticate(srv, c, token, strlen(token));
-        free(token);
+        gp_mem_free(srv->alloc, token);
     }
     /* Messages that arrived before accept are applied now, in order; the
      * connection may close part way, in which case the rest are dropped. */
@@ -538,7 +559,7 @@ void gp_server_on_accept_complete(gp_server *srv, gp_conn_handle h)
         if (!c->pending_head)
             c->pending_tail = NULL;
         process(srv, c, p->data, p->len, p->binary);
-        free(p);
+        gp_mem_free(srv->alloc, p);
     }
 }
 
@@ -558,10 +579,10 @@ void gp_server_on_message(gp_server *srv, gp_conn_handle h, const char *data,
         return;
     }
     if (c->pending_len >= srv->cfg.max_pending_messages) {
-        gp_server_close_conn(srv, c, 1008, "too many messages before accept");
+        gp_server_close_conn(srv, c, GP_CLOSE_POLICY, "too many messages before accept");
         return;
     }
-    gp_pending *p = malloc(sizeof(*p) + len);
+    gp_pending *p = gp_mem_alloc(srv->alloc, sizeof(*p) + len);
     if (!p) {
         gp_server_close_conn(srv, c, GP_CLOSE_INTERNAL, "out of memory");
         return;
@@ -589,8 +610,7 @@ void gp_server_on_close(gp_server *srv, gp_conn_handle h)
     if (c->machine->state != GP_STATE_CLOSED)
         step(srv, c, GP_STATE_CLOSED);
     gp_server_log(srv, GP_LOG_INFO, "Connection %s closed", c->machine->id);
-    gp_registry_unregister(srv->reg, c->machine->id);
-    c->machine = NULL;
+    machine_unregister(srv, c);
     conn_free(srv, c);
 }
 

@@ -48,6 +48,7 @@ extern const char gp_dev_jwt_secret[];
 typedef struct gp_health {
     bool shutting_down;
     uint64_t active_connections;
+    uint64_t registry_size;       /* machines in the state registry */
     uint64_t by_state[GP_STATE_COUNT];
     uint64_t stuck_in_connecting; /* now: not ready, not terminal, too long */
     double state_transition_success_rate;

@@ -28,7 +28,7 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
 {
     uint32_t cap = srv->cfg.max_requests_in_flight;
     if (!c->requests) {
-        c->requests = calloc(cap, sizeof(*c->requests));
+        c->requests = gp_mem_calloc(srv->alloc, cap, sizeof(*c->requests));
         c->requests_cap = c->requests ? cap : 0;
         if (!c->requests) {
             gp_server_send_error(srv, c, GP_PROTO_INTERNAL_ERROR,
@@ -46,7 +46,7 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
     }
     gp_request *r = &c->requests[slot];
     *r = (gp_request){.in_use = true, .fail_at_step = GP_AGENT_STEPS};
-    r->message = strdup(m->message);
+    r->message = gp_mem_strdup(srv->alloc, m->message);
     if (!r->message) {
         r->in_use = false;
         gp_server_send_error(srv, c, GP_PROTO_INTERNAL_ERROR, "out of memory",
@@ -78,9 +78,9 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
     gp_server_agent_step(srv, c, slot);
 }
 
-static void request_end(gp_conn *c, gp_request *r)
+static void request_end(gp_server *srv, gp_conn *c, gp_request *r)
 {
-    free(r->message);
+    gp_mem_free(srv->alloc, r->message);
     *r = (gp_request){0};
     c->requests_active--;
 }
@@ -99,7 +99,7 @@ void gp_server_agent_step(gp_server *srv, gp_conn *c, uint32_t slot)
         gp_server_send_error(srv, c, GP_PROTO_AGENT_FAILED,
                              "the agent failed while handling the request",
                              r->request_id);
-        request_end(c, r);
+        request_end(srv, c, r);
         return;
     }
     char text[512];
@@ -133,25 +133,25 @@ void gp_server_agent_step(gp_server *srv, gp_conn *c, uint32_t slot)
     r->step++;
     if (r->step == GP_AGENT_STEPS) {
         srv->counters.requests_completed_total++;
-        request_end(c, r);
+        request_end(srv, c, r);
         return;
     }
     srv->env->timer_start(srv->env->ctx, r->delays_ms[r->step],
                           gp_server_handle_of(srv, c), GP_TIMER_AGENT_STEP, slot);
 }
 
-void gp_server_agent_release(gp_conn *c)
+void gp_server_agent_release(gp_server *srv, gp_conn *c)
 {
     if (!c->requests)
         return;
     for (uint32_t i = 0; i < c->requests_cap; i++) {
         if (c->requests[i].in_use) {
-            free(c->requests[i].message);
+            gp_mem_free(srv->alloc, c->requests[i].message);
             c->requests[i].in_use = false;
             c->requests_active--;
         }
     }
-    free(c->requests);
+    gp_mem_free(srv->alloc, c->requests);
     c->requests = NULL;
     c->requests_cap = 0;
 }

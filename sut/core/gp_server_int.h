@@ -71,11 +71,13 @@ struct gp_server {
     gp_health counters; /* the *_total counters; the rest is computed */
     uint64_t invalid_hour[GP_INVALID_WINDOW_HOURS];
     uint64_t invalid_count[GP_INVALID_WINDOW_HOURS];
+    uint32_t generation_next; /* every connection gets a new one: handles never repeat */
+    const gp_allocator *alloc; /* env->alloc */
 };
 
-/* Formats and logs a line when the level passes env->log_level_min. */
-void gp_server_log(const gp_server *srv, gp_log_level level, const char *fmt,
-                   ...) __attribute__((format(printf, 3, 4)));
+/* Formats and logs a line when the level passes env->log_level_min
+ * (gp_env_log: client-supplied text in it is escaped). */
+#define gp_server_log(srv, ...) gp_env_log((srv)->env, __VA_ARGS__)
 
 /* Encodes m and sends it on c's transport; counts it.  Returns GP_OK or the
  * encoder's error (logged). */
@@ -104,6 +106,6 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m);
 void gp_server_agent_step(gp_server *srv, gp_conn *c, uint32_t slot);
 
 /* Frees c's requests (the connection is going). */
-void gp_server_agent_release(gp_conn *c);
+void gp_server_agent_release(gp_server *srv, gp_conn *c);
 
 #endif

@@ -131,7 +131,7 @@ static uint32_t failed_checks(const gp_run *run)
 {
     uint32_t failed = 0;
     for (int k = 0; k < GP_CHECK_COUNT; k++)
-        if (k != GP_CHECK_FAULTS_NOT_FIRED && !run->checks[k].passed)
+        if (k != GP_CHECK_FAULTS_NOT_FIRED && !gp_verdict_ok(run->checks[k].verdict))
             failed |= 1u << k;
     return failed;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gp_run.h"
 
@@ -26,6 +27,7 @@ typedef struct gp_cli_common {
     uint32_t trace_client;
     bool mode_live;
     const char *url;
+    const char *server_log; /* --server-log FILE: the log of the server at --url */
     const char *junit;
     bool quiet;
     bool no_plots;
@@ -42,8 +44,10 @@ void gp_cli_overrides_text(const gp_cli_common *o, char *out, size_t out_len);
 int gp_cli_load_scenario(gp_scenario *sc, const gp_cli_common *o, char *err,
                          size_t err_len);
 
-/* Runs in live mode (gp_cli_live.c). */
-int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_len);
+/* Runs in live mode (gp_cli_live.c); trace (may be NULL) takes the traced
+ * client's lines. */
+int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
+                    size_t err_len);
 
 /* After the report folder is written: plots, HTML, JUnit (when built). */
 void gp_cli_after_report(const gp_run *run, const char *dir, const gp_cli_common *o);

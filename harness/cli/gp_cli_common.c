@@ -89,6 +89,13 @@ int gp_cli_parse_common(int argc, char **argv, const char *cmd, gp_cli_common *o
             }
             o->url = v;
             i++;
+        } else if (strcmp(a, "--server-log") == 0) {
+            if (!v) {
+                fprintf(stderr, "goldpath %s: --server-log needs the server's log file\n", cmd);
+                return -1;
+            }
+            o->server_log = v;
+            i++;
         } else if (strcmp(a, "--junit") == 0) {
             if (!v) {
                 fprintf(stderr, "goldpath %s: --junit needs a file name\n", cmd);
@@ -113,6 +120,11 @@ int gp_cli_parse_common(int argc, char **argv, const char *cmd, gp_cli_common *o
     if (!o->scenario) {
         fprintf(stderr, "goldpath %s: which scenario? usage: goldpath %s SCENARIO.json [options]\n",
                 cmd, cmd);
+        return -1;
+    }
+    if (o->server_log && !o->url) {
+        fprintf(stderr, "goldpath %s: --server-log goes with --url (a server goldpath starts "
+                        "writes its log into the report folder)\n", cmd);
         return -1;
     }
     if (o->url && !o->mode_live) {

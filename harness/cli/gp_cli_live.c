@@ -103,10 +103,11 @@ static void note_foreign_server(const gp_scenario *sc)
                         "at the URL runs with its own\n");
 }
 
-int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_len)
+int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
+                    size_t err_len)
 {
     /* the same folder gp_cli_run writes the report to */
-    char dir[1024], log_path[1100], trace_path[1100];
+    char dir[1024], log_path[1100];
     if (o->out)
         snprintf(dir, sizeof(dir), "%s", o->out);
     else
@@ -117,11 +118,6 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_l
         return GP_ERR_NOT_FOUND;
     }
     snprintf(log_path, sizeof(log_path), "%s/server.log", dir);
-    FILE *trace = NULL;
-    if (o->trace_client_given) {
-        snprintf(trace_path, sizeof(trace_path), "%s/trace-client-%u.txt", dir, o->trace_client);
-        trace = fopen(trace_path, "a");
-    }
     if (o->url)
         note_foreign_server(&run->sc);
     live_progress ps = {.last = 0};
@@ -129,7 +125,7 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_l
     const char *secret = getenv("GOLDPATH_JWT_SECRET");
     gp_live_options opt = {
         .url = o->url,
-        .server_log = o->url ? NULL : log_path,
+        .server_log = o->url ? o->server_log : log_path,
         .jwt_secret = secret && *secret ? secret : NULL,
         .trace_client = trace ? o->trace_client : UINT32_MAX,
         .trace = trace ? trace_line : NULL,
@@ -139,8 +135,6 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_l
     };
     gp_live_stats st;
     int rc = gp_live_run(run, &opt, &st, err, err_len);
-    if (trace)
-        fclose(trace);
     if (rc != GP_OK)
         return rc;
     write_live_json(dir, run, &st);
@@ -152,7 +146,7 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, char *err, size_t err_l
                 st.source_addresses ? " (several source addresses)" : "",
                 st.golden_paths_per_s, st.server_started ? "" : "(not ours) ",
                 st.server_cpu_s, (unsigned long long)st.server_peak_rss_kib);
-    if (st.server_started && st.server_exit != 0) /* health_disagrees fails too */
+    if (st.server_started && st.server_exit != 0) /* the resources check fails too */
         fprintf(stderr, "goldpath run: goldpath-server exited with status %d when stopped "
                         "(a crash or a sanitizer report?): see %s\n",
                 st.server_exit, log_path);

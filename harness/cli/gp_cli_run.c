@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gp_error.h"
+#include "gp_files.h"
 #include "gp_report.h"
 #include "gp_sim.h"
 
@@ -110,17 +111,24 @@ int gp_cli_run(int argc, char **argv)
     else
         snprintf(out_dir, sizeof(out_dir), "reports/runs/%s-%llu", sc->name,
                  (unsigned long long)sc->seed);
-    FILE *trace = NULL;
+    FILE *trace = NULL, *server_log = NULL;
+    if (gp_files_mkdirs(out_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "goldpath run: %s\n", err);
+        goto out;
+    }
+    char trace_name[64];
+    snprintf(trace_name, sizeof(trace_name), "trace-client-%u.txt", o.trace_client);
     if (o.trace_client_given) {
-        char tpath[1100];
-        if (gp_report_write(run, out_dir, err, sizeof(err)) != GP_OK) { /* makes the folder */
+        trace = gp_files_open(out_dir, trace_name, err, sizeof(err));
+        if (!trace) {
             fprintf(stderr, "goldpath run: %s\n", err);
             goto out;
         }
-        snprintf(tpath, sizeof(tpath), "%s/trace-client-%u.txt", out_dir, o.trace_client);
-        trace = fopen(tpath, "w");
-        if (!trace) {
-            fprintf(stderr, "goldpath run: %s: %s\n", tpath, strerror(errno));
+    }
+    if (!o.mode_live) {
+        server_log = gp_files_open(out_dir, "server.log", err, sizeof(err));
+        if (!server_log) {
+            fprintf(stderr, "goldpath run: %s\n", err);
             goto out;
         }
     }
@@ -128,12 +136,13 @@ int gp_cli_run(int argc, char **argv)
     bool show_progress = !o.quiet && isatty(STDERR_FILENO);
     double wall0 = wall_now(), cpu0 = cpu_now();
     if (o.mode_live) {
-        rc = gp_cli_live_run(run, &o, err, sizeof(err));
+        rc = gp_cli_live_run(run, &o, trace, err, sizeof(err));
     } else {
         gp_sim_options so = {.trace_client = o.trace_client_given ? o.trace_client : UINT32_MAX,
                              .trace = trace_to_file, .trace_ctx = trace,
                              .progress = show_progress ? progress_line : NULL,
-                             .progress_ctx = &ps};
+                             .progress_ctx = &ps, .server_log = server_log,
+                             .server_log_level = GP_LOG_WARNING};
         rc = gp_sim_run(run, &so, err, sizeof(err));
     }
     run->wall_s = wall_now() - wall0;
@@ -141,8 +150,13 @@ int gp_cli_run(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     run->peak_rss_kib = (uint64_t)ru.ru_maxrss;
-    if (trace)
-        fclose(trace);
+    if (trace && gp_files_close(trace, out_dir, trace_name, err, sizeof(err)) != 0 &&
+        rc == GP_OK)
+        rc = GP_ERR_IO;
+    if (server_log && gp_files_close(server_log, out_dir, "server.log", err, sizeof(err)) != 0 &&
+        rc == GP_OK)
+        rc = GP_ERR_IO;
+    trace = server_log = NULL;
     if (rc != GP_OK) {
         fprintf(stderr, "goldpath run: %s\n", err);
         goto out;
@@ -156,8 +170,7 @@ int gp_cli_run(int argc, char **argv)
         gp_report_print(run, stdout);
     printf("  report: %s/report.html\n", out_dir);
     if (o.trace_client_given)
-        printf("  trace of client %u: %s/trace-client-%u.txt\n", o.trace_client, out_dir,
-               o.trace_client);
+        printf("  trace of client %u: %s/%s\n", o.trace_client, out_dir, trace_name);
     exit_code = run->passed ? 0 : 1;
 out:
     gp_run_free(run);

@@ -1,7 +1,14 @@
 /* gp_vclient.c: the virtual client's script and per-client checks; see
- * gp_vclient.h.  One function per thing that can happen to a client. */
+ * gp_vclient.h.  One function per thing that can happen to a client.
+ *
+ * The rule throughout: what the protocol promises is checked exactly, and an
+ * anomaly passes only when a fact the driver recorded explains it (a copy of
+ * that message the network delivered twice, a reset of this connection, an
+ * agent failure the server injected into this request).  The scenario's
+ * configured rates never excuse anything. */
 #include "gp_vclient.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +17,8 @@
 #include "gp_error.h"
 
 enum { PH_NEW = 0, PH_OPENING, PH_OPEN, PH_READY, PH_OVER };
+
+#define EARLY_ID "early-1"
 
 static const char *const check_names[] = {
 #define GP_CHECK_NAME(e, name, what) name,
@@ -26,6 +35,12 @@ static const char *const failure_texts[] = {
     GP_VC_FAILURE_MAP(GP_VC_FAIL_TEXT)
 #undef GP_VC_FAIL_TEXT
 };
+static const char *const failure_names[] = {
+    "none", "ready_timeout", "request_timeout", "unexpected_close", "unexpected_error",
+    "auth_refused", "bad_token_accepted", "unparseable", "connect_failed", "run_timeout"};
+_Static_assert(sizeof(failure_names) / sizeof(failure_names[0]) == GP_VC_FAIL_COUNT,
+               "a name per failure");
+_Static_assert(GP_CHECK_COUNT <= 32, "violations is a 32-bit mask");
 
 const char *gp_check_name(gp_check c)
 {
@@ -49,12 +64,32 @@ const char *gp_vc_outcome_name(gp_vc_outcome o)
 {
     static const char *const names[] = {"pending", "completed", "refused",
                                         "disconnected", "reset", "failed"};
-    return o <= GP_VC_FAILED ? names[o] : "unknown";
+    return o < GP_VC_OUTCOME_COUNT ? names[o] : "unknown";
 }
 
 const char *gp_vc_failure_text(gp_vc_failure f)
 {
     return f < GP_VC_FAIL_COUNT ? failure_texts[f] : "unknown";
+}
+
+const char *gp_vc_failure_name(gp_vc_failure f)
+{
+    return f < GP_VC_FAIL_COUNT ? failure_names[f] : "unknown";
+}
+
+const char *gp_vclient_phase_name(const gp_vclient *c)
+{
+    switch (c->phase) {
+    case PH_NEW:
+    case PH_OPENING:
+        return "connecting";
+    case PH_OPEN:
+        return "authenticating";
+    case PH_READY:
+        return c->requests_sent > c->requests_done ? "processing" : "ready";
+    default:
+        return "over";
+    }
 }
 
 /* Picks one of n outcomes with the given rates (summing to at most 1), or -1
@@ -70,14 +105,13 @@ static int pick(gp_rng *rng, const double *rates, int n)
     return -1;
 }
 
-static uint64_t start_time(const gp_scenario *sc, gp_rng *rng, uint32_t index)
+static uint64_t start_time(const gp_scenario *sc, gp_rng *rng)
 {
     uint64_t w = sc->clients.window_ms;
     switch (sc->clients.arrival) {
     case GP_ARRIVAL_ALL_AT_ONCE:
         return 0;
     case GP_ARRIVAL_UNIFORM:
-        (void)index;
         return gp_rng_below(rng, w + 1);
     case GP_ARRIVAL_RAMP: {
         /* density rising linearly: t = w * sqrt(u) */
@@ -103,7 +137,7 @@ void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index)
     gp_vc_plan *p = &c->plan;
     /* Every draw is made whatever the rates, in a fixed order, so that
      * changing one rate does not reshuffle the other choices. */
-    p->start_ms = start_time(sc, &c->rng, index);
+    p->start_ms = start_time(sc, &c->rng);
     p->header_auth = gp_rng_unit(&c->rng) < sc->clients.header_auth_fraction;
     p->bad_token = (int8_t)pick(&c->rng, sc->faults.bad_token, GP_BAD_TOKEN_COUNT);
     p->disconnect = (int8_t)pick(&c->rng, sc->faults.disconnect, GP_PHASE_COUNT);
@@ -130,6 +164,14 @@ void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,
 {
     uint32_t n = sc->clients.user_pool ? c->index % sc->clients.user_pool : c->index;
     snprintf(out, out_len, "user_%u", n);
+}
+
+void gp_vclient_request_message(const gp_vclient *c, int k, char *out, size_t out_len)
+{
+    if (k < 0)
+        snprintf(out, out_len, "Early question from user %u", c->index);
+    else
+        snprintf(out, out_len, "Summarise topic %d for user %u", k + 1, c->index);
 }
 
 int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
@@ -166,12 +208,17 @@ static uint64_t now(const gp_vc_shared *sh)
     return sh->io.now_ms(sh->io.ctx);
 }
 
-static void send_msg(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
+static void violation(gp_vclient *c, gp_check k)
+{
+    c->violations |= 1u << k;
+}
+
+static void send_msg(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m, unsigned tag)
 {
     char buf[2048];
     size_t len = 0;
     if (gp_msg_encode(m, buf, sizeof(buf), &len) == GP_OK)
-        sh->io.send(sh->io.ctx, c, buf, len);
+        sh->io.send(sh->io.ctx, c, buf, len, tag);
 }
 
 static void end(const gp_vc_shared *sh, gp_vclient *c, gp_vc_outcome outcome,
@@ -191,17 +238,18 @@ static void end(const gp_vc_shared *sh, gp_vclient *c, gp_vc_outcome outcome,
 
 static void fail(const gp_vc_shared *sh, gp_vclient *c, gp_vc_failure f)
 {
-    c->violations |= 1u << GP_CHECK_CLIENT_FAILURES;
-    end(sh, c, GP_VC_FAILED, f, 1000);
+    violation(c, GP_CHECK_CLIENT_FAILURES);
+    end(sh, c, GP_VC_FAILED, f, GP_CLOSE_NORMAL);
 }
 
 static void disconnect(const gp_vc_shared *sh, gp_vclient *c)
 {
-    end(sh, c, GP_VC_DISCONNECTED, GP_VC_FAIL_NONE, 1001);
+    end(sh, c, GP_VC_DISCONNECTED, GP_VC_FAIL_NONE, GP_CLOSE_GOING_AWAY);
 }
 
 void gp_vclient_start(const gp_vc_shared *sh, gp_vclient *c)
 {
+    assert(c->phase == PH_NEW && c->outcome == GP_VC_PENDING);
     c->phase = PH_OPENING;
     c->t_start = now(sh);
     sh->io.timer(sh->io.ctx, c, sh->sc->limits.ready_timeout_ms,
@@ -210,15 +258,15 @@ void gp_vclient_start(const gp_vc_shared *sh, gp_vclient *c)
         disconnect(sh, c);
 }
 
-static void send_request(const gp_vc_shared *sh, gp_vclient *c, unsigned k,
-                         const char *rid)
+static void send_request(const gp_vc_shared *sh, gp_vclient *c, int k)
 {
-    char message[96];
-    snprintf(message, sizeof(message),
-             "Summarise topic %u for user %u", k + 1, c->index);
-    gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = rid,
+    char message[96], rid[16];
+    gp_vclient_request_message(c, k, message, sizeof(message));
+    if (k >= 0)
+        snprintf(rid, sizeof(rid), "r-%d", k + 1);
+    gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = k < 0 ? EARLY_ID : rid,
                 .message = message, .agent_type = "supervisor"};
-    send_msg(sh, c, &m);
+    send_msg(sh, c, &m, k < 0 ? GP_VC_TAG_EARLY : GP_VC_TAG_REQUEST + (unsigned)k);
 }
 
 void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
@@ -229,8 +277,10 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
     c->phase = PH_OPEN;
     c->t_open = now(sh);
     snprintf(c->opened_id, sizeof(c->opened_id), "%s", opened_id ? opened_id : "");
+    sh->io.timer(sh->io.ctx, c, (uint64_t)sh->sc->server.stuck_after_ms + 1,
+                 GP_VC_TIMER_STUCK, 0);
     if (c->plan.early_message)
-        send_request(sh, c, 0, "early-1");
+        send_request(sh, c, -1);
     if (!c->plan.header_auth) {
         char token[1024];
         if (gp_vclient_token(sh, c, token, sizeof(token)) != GP_OK) {
@@ -238,7 +288,7 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
             return;
         }
         gp_msg m = {.type = GP_MSG_AUTH, .token = token};
-        send_msg(sh, c, &m);
+        send_msg(sh, c, &m, GP_VC_TAG_AUTH);
     }
     if (c->plan.disconnect == GP_PHASE_AUTHENTICATING)
         disconnect(sh, c);
@@ -253,8 +303,9 @@ static void schedule_request(const gp_vc_shared *sh, gp_vclient *c)
 
 static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
 {
-    if (c->phase == PH_READY && strcmp(m->connection_id, c->ready_id) == 0) {
-        c->duplicates_seen++; /* a duplicated delivery */
+    if (c->t_ready) {
+        /* network copies never get here: this one the server sent twice */
+        violation(c, GP_CHECK_DUPLICATE_READY);
         return;
     }
     if (c->phase != PH_OPEN) {
@@ -264,14 +315,16 @@ static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
     char user[32];
     gp_vclient_user(c, sh->sc, user, sizeof(user));
     if (strcmp(m->user_id, user) != 0)
-        c->violations |= 1u << GP_CHECK_ISOLATION;
-    if (strcmp(m->state, "PROCESSING_READY") != 0 ||
-        (c->opened_id[0] && strcmp(m->connection_id, c->opened_id) != 0))
-        c->violations |= 1u << GP_CHECK_FALSE_READY;
+        violation(c, GP_CHECK_ISOLATION);
+    if (strcmp(m->state, "PROCESSING_READY") != 0)
+        violation(c, GP_CHECK_FALSE_READY);
+    if (c->opened_id[0] && strcmp(m->connection_id, c->opened_id) != 0)
+        violation(c, GP_CHECK_ID_MISMATCHES);
     snprintf(c->ready_id, sizeof(c->ready_id), "%s", m->connection_id);
     c->phase = PH_READY;
     c->t_ready = now(sh);
     if (c->plan.bad_token >= 0) {
+        violation(c, GP_CHECK_FAULT_ANSWERS);
         fail(sh, c, GP_VC_FAIL_BAD_TOKEN_ACCEPTED);
         return;
     }
@@ -282,45 +335,109 @@ static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
     schedule_request(sh, c);
 }
 
-/* Request index of "r-<k>" sent by this client, or -1. */
+/* Request index of a request_id this client sent: k for "r-<k+1>", -1 for
+ * the early request, -2 for anything else. */
 static int request_index(const gp_vclient *c, const char *rid)
 {
     unsigned k = 0;
     int used = 0;
-    if (!rid || sscanf(rid, "r-%u%n", &k, &used) != 1 || rid[used] != '\0' ||
-        k == 0 || k > c->requests_sent)
+    if (!rid)
+        return -2;
+    if (c->plan.early_message && strcmp(rid, EARLY_ID) == 0)
         return -1;
+    if (sscanf(rid, "r-%u%n", &k, &used) != 1 || rid[used] != '\0' || k == 0 ||
+        k > c->requests_sent)
+        return -2;
     return (int)k - 1;
+}
+
+/* True when one more duplicate of request k reaching the server is on
+ * record than has been accounted for; accounts for it. */
+static bool take_duplicate(gp_vclient *c, unsigned tag, uint8_t *used)
+{
+    if (c->facts.dup_to_server[tag] <= *used)
+        return false;
+    (*used)++;
+    return true;
 }
 
 static void request_answered(const gp_vc_shared *sh, gp_vclient *c)
 {
     c->requests_done++;
     if (c->requests_done == sh->sc->clients.requests)
-        end(sh, c, GP_VC_COMPLETED, GP_VC_FAIL_NONE, 1000);
+        end(sh, c, GP_VC_COMPLETED, GP_VC_FAIL_NONE, GP_CLOSE_NORMAL);
+}
+
+static void latency(const gp_vc_shared *sh, int kind, uint64_t from, uint64_t to)
+{
+    if (sh->io.latency && from && to >= from)
+        sh->io.latency(sh->io.ctx, kind, to - from);
+}
+
+/* The response must answer this request's message: the reference agent ends
+ * it with the message's digest (docs/protocol.md). */
+static void check_response(gp_vclient *c, int k, const char *response)
+{
+    if (strlen(response) < 10)
+        violation(c, GP_CHECK_SHORT_RESPONSE);
+    char message[96], digest[GP_AGENT_DIGEST_TEXT_LEN];
+    gp_vclient_request_message(c, k, message, sizeof(message));
+    gp_agent_digest_text(message, digest, sizeof(digest));
+    if (!strstr(response, digest))
+        violation(c, GP_CHECK_RESPONSE_MISMATCH);
+}
+
+/* An event of request k after its terminal event: a run the server made for
+ * a duplicate of the request is explained (once per duplicate), anything else
+ * is a violation. */
+static void event_after_end(gp_vclient *c, int k, int step)
+{
+    gp_vc_req *r = &c->req[k];
+    if (r->echo == 0 && step == 0 &&
+        take_duplicate(c, GP_VC_TAG_REQUEST + (unsigned)k, &r->dup_used)) {
+        r->echo = 1;
+        return;
+    }
+    if (r->echo && step == r->echo) {
+        r->echo = step == GP_AGENT_STEPS - 1 ? 0 : (uint8_t)(step + 1);
+        return;
+    }
+    violation(c, GP_CHECK_EVENTS_AFTER_TERMINAL);
 }
 
 static void on_event(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m,
                      int step)
 {
     int k = request_index(c, m->request_id);
-    if (k < 0 || c->phase != PH_READY ||
-        strcmp(m->connection_id, c->ready_id) != 0) {
-        c->violations |= 1u << GP_CHECK_ISOLATION;
+    if (k == -1) {
+        /* the early request must be refused, never run */
+        violation(c, GP_CHECK_FAULT_ANSWERS);
         return;
     }
-    if (step < c->next_step[k]) {
-        c->duplicates_seen++;
+    if (k < 0 || c->phase != PH_READY || strcmp(m->connection_id, c->ready_id) != 0) {
+        violation(c, GP_CHECK_ISOLATION);
         return;
     }
-    if (step > c->next_step[k])
-        c->violations |= 1u << GP_CHECK_EVENTS_OUT_OF_ORDER;
-    c->next_step[k] = (uint8_t)(step + 1);
+    gp_vc_req *r = &c->req[k];
+    if (r->end != GP_VC_REQ_OPEN) {
+        event_after_end(c, k, step);
+        return;
+    }
+    if (step < r->next) {
+        violation(c, GP_CHECK_DUPLICATE_EVENTS);
+        return;
+    }
+    if (step > r->next)
+        violation(c, GP_CHECK_EVENTS_OUT_OF_ORDER);
+    if (r->next == 0)
+        latency(sh, GP_LATX_FIRST_EVENT, r->t_sent, now(sh));
+    r->next = (uint8_t)(step + 1);
     if (!c->t_first_event)
         c->t_first_event = now(sh);
     if (step == GP_AGENT_STEPS - 1) {
-        if (strlen(m->response) < 10)
-            c->violations |= 1u << GP_CHECK_SHORT_RESPONSE;
+        check_response(c, k, m->response);
+        r->end = GP_VC_REQ_COMPLETED;
+        latency(sh, GP_LATX_COMPLETED, r->t_sent, now(sh));
         request_answered(sh, c);
         return;
     }
@@ -328,59 +445,107 @@ static void on_event(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m,
         disconnect(sh, c);
 }
 
+/* AGENT_FAILED for request k: the answer to a request the server failed on
+ * purpose (the fact may only be learnt after the run, live: it is settled in
+ * gp_vclient_finish). */
+static void on_agent_failed(const gp_vc_shared *sh, gp_vclient *c, int k)
+{
+    gp_vc_req *r = &c->req[k];
+    if (r->end != GP_VC_REQ_OPEN) {
+        if (r->echo) /* a duplicate's run, accounted for, ends in a failure */
+            r->echo = 0;
+        else if (!take_duplicate(c, GP_VC_TAG_REQUEST + (unsigned)k, &r->dup_used))
+            violation(c, GP_CHECK_EVENTS_AFTER_TERMINAL);
+        return;
+    }
+    r->end = GP_VC_REQ_FAILED;
+    c->requests_failed++;
+    if (!(c->facts.agent_failed & (1u << k)))
+        c->failed_unexplained |= 1u << k;
+    latency(sh, GP_LATX_COMPLETED, r->t_sent, now(sh));
+    request_answered(sh, c);
+}
+
+/* NOT_READY: the answer to the early request, once (or once more per copy
+ * of it the network duplicated). */
+static bool on_not_ready(gp_vclient *c, int k)
+{
+    if (k != -1)
+        return false;
+    if (c->early_answers == 0) {
+        c->early_answers = 1;
+        return true;
+    }
+    uint8_t used = (uint8_t)(c->early_answers - 1);
+    if (take_duplicate(c, GP_VC_TAG_EARLY, &used))
+        c->early_answers++;
+    else
+        violation(c, GP_CHECK_DUPLICATE_EVENTS);
+    return true;
+}
+
 static void on_error(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
 {
     gp_proto_error code = gp_proto_error_parse(m->code);
-    const char *rid = m->request_id;
+    int k = request_index(c, m->request_id);
     switch (code) {
     case GP_PROTO_NOT_READY:
-        if (c->plan.early_message && rid && strcmp(rid, "early-1") == 0)
-            return; /* the expected answer to the early message */
+        if (on_not_ready(c, k))
+            return;
         break;
     case GP_PROTO_AUTH_FAILED:
-        if (c->plan.bad_token >= 0)
+        if (c->plan.bad_token >= 0) {
+            if (c->auth_failed_seen++)
+                violation(c, GP_CHECK_DUPLICATE_EVENTS);
             return; /* the close that follows settles the outcome */
-        break;
-    case GP_PROTO_BAD_MESSAGE: /* a duplicated request refused while in flight */
+        }
+        fail(sh, c, GP_VC_FAIL_AUTH_REFUSED);
+        return;
     case GP_PROTO_ALREADY_AUTHENTICATED:
-        if (sh->sc->network.duplicate_rate > 0.0) {
-            c->duplicates_seen++;
+        if (take_duplicate(c, GP_VC_TAG_AUTH, &c->dup_auth_used))
+            return; /* the network delivered our auth twice */
+        break;
+    case GP_PROTO_BAD_MESSAGE:
+    case GP_PROTO_TOO_MANY_REQUESTS:
+        /* a duplicate of request k refused while the original is in flight */
+        if (k >= 0 && take_duplicate(c, GP_VC_TAG_REQUEST + (unsigned)k, &c->req[k].dup_used))
+            return;
+        if (k == -1) {
+            violation(c, GP_CHECK_FAULT_ANSWERS); /* early requests get NOT_READY */
             return;
         }
         break;
-    case GP_PROTO_AGENT_FAILED: {
-        int k = request_index(c, rid);
-        if (k >= 0 && sh->sc->faults.agent_failure > 0.0 &&
-            c->next_step[k] < GP_AGENT_STEPS) {
-            /* answered, by an error: one past the last step marks how */
-            c->next_step[k] = GP_AGENT_STEPS + 1;
-            c->requests_failed++;
-            request_answered(sh, c);
+    case GP_PROTO_AGENT_FAILED:
+        if (k >= 0) {
+            on_agent_failed(sh, c, k);
             return;
         }
-        if (k >= 0 && c->next_step[k] == GP_AGENT_STEPS + 1 &&
-            sh->sc->network.duplicate_rate > 0.0) {
-            c->duplicates_seen++; /* the same error, delivered twice */
+        if (k == -1) {
+            violation(c, GP_CHECK_FAULT_ANSWERS);
             return;
         }
         break;
-    }
     default:
         break;
     }
     fail(sh, c, GP_VC_FAIL_UNEXPECTED_ERROR);
 }
 
-void gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
-                           const char *data, size_t len)
+int gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
+                          const char *data, size_t len, unsigned flags)
 {
+    if (flags & GP_VC_DELIVERY_DUPLICATE) {
+        c->duplicates_seen++; /* a copy of a message already delivered */
+        return GP_MSG_NONE;
+    }
     if (c->phase == PH_OVER)
-        return;
+        return GP_MSG_NONE;
     gp_msg m;
     if (gp_msg_parse(data, len, GP_SIDE_CLIENT, &m, NULL, 0) != GP_OK) {
         fail(sh, c, GP_VC_FAIL_UNPARSEABLE);
-        return;
+        return GP_MSG_NONE;
     }
+    int type = m.type;
     int step = gp_agent_step_of(m.type);
     if (step >= 0)
         on_event(sh, c, &m, step);
@@ -388,7 +553,10 @@ void gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
         on_ready(sh, c, &m);
     else if (m.type == GP_MSG_ERROR)
         on_error(sh, c, &m);
+    else if (m.type == GP_MSG_PONG)
+        fail(sh, c, GP_VC_FAIL_UNEXPECTED_ERROR); /* the client never pings */
     gp_msg_clear(&m);
+    return type;
 }
 
 void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code)
@@ -397,14 +565,21 @@ void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code)
     if (c->outcome != GP_VC_PENDING)
         return;
     c->phase = PH_OVER;
-    if (c->plan.bad_token >= 0 && code == 4401)
-        end(sh, c, GP_VC_REFUSED, GP_VC_FAIL_NONE, 0);
-    else if (code == 1006 && sh->sc->network.drop_rate > 0.0)
-        end(sh, c, GP_VC_RESET, GP_VC_FAIL_NONE, 0);
-    else {
-        c->violations |= 1u << GP_CHECK_CLIENT_FAILURES;
-        end(sh, c, GP_VC_FAILED, GP_VC_FAIL_UNEXPECTED_CLOSE, 0);
+    if (c->plan.bad_token >= 0) {
+        /* AUTH_FAILED, then 4401: anything else is the wrong answer */
+        if (code != GP_CLOSE_AUTH_FAILED || c->auth_failed_seen == 0)
+            violation(c, GP_CHECK_FAULT_ANSWERS);
+        if (code == GP_CLOSE_AUTH_FAILED) {
+            end(sh, c, GP_VC_REFUSED, GP_VC_FAIL_NONE, 0);
+            return;
+        }
     }
+    if (code == GP_CLOSE_ABNORMAL && c->facts.reset) {
+        end(sh, c, GP_VC_RESET, GP_VC_FAIL_NONE, 0);
+        return;
+    }
+    violation(c, GP_CHECK_CLIENT_FAILURES);
+    end(sh, c, GP_VC_FAILED, GP_VC_FAIL_UNEXPECTED_CLOSE, 0);
 }
 
 void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
@@ -417,15 +592,22 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
         if (c->phase != PH_READY)
             fail(sh, c, GP_VC_FAIL_READY_TIMEOUT);
         break;
+    case GP_VC_TIMER_STUCK:
+        /* open, not ready, past the threshold: stuck, unless the network
+         * held this client's messages back (retransmissions on record) */
+        if (c->phase == PH_OPEN && c->facts.drops == 0 && !c->facts.reset)
+            violation(c, GP_CHECK_STUCK_CONNECTIONS);
+        break;
     case GP_VC_TIMER_SEND_REQUEST: {
-        if (c->phase != PH_READY || arg != c->requests_sent)
+        if (c->phase != PH_READY || arg != c->requests_sent ||
+            arg >= GP_REQUESTS_PER_CLIENT_MAX)
             break;
-        char rid[16];
-        snprintf(rid, sizeof(rid), "r-%u", arg + 1);
         c->requests_sent++;
+        uint64_t t = now(sh);
+        c->req[arg].t_sent = (uint32_t)(t ? t : 1);
         if (!c->t_request0)
-            c->t_request0 = now(sh);
-        send_request(sh, c, arg, rid);
+            c->t_request0 = t;
+        send_request(sh, c, (int)arg);
         /* Requests go out one gap after another without waiting for answers,
          * so the events of several requests interleave. */
         if (c->requests_sent < sh->sc->clients.requests)
@@ -435,7 +617,7 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
         break;
     }
     case GP_VC_TIMER_REQUEST_TIMEOUT:
-        if (arg < GP_REQUESTS_PER_CLIENT_MAX && c->next_step[arg] < GP_AGENT_STEPS)
+        if (arg < GP_REQUESTS_PER_CLIENT_MAX && c->req[arg].end == GP_VC_REQ_OPEN)
             fail(sh, c, GP_VC_FAIL_REQUEST_TIMEOUT);
         break;
     }
@@ -444,12 +626,21 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
 void gp_vclient_finish(const gp_vc_shared *sh, gp_vclient *c)
 {
     if (c->outcome == GP_VC_PENDING) {
-        c->violations |= 1u << GP_CHECK_CLIENT_FAILURES;
+        violation(c, GP_CHECK_CLIENT_FAILURES);
         c->outcome = GP_VC_FAILED;
         c->failure = GP_VC_FAIL_RUN_TIMEOUT;
         c->phase = PH_OVER;
     }
-    if (gp_vclient_expects_completion(c) && c->outcome != GP_VC_RESET &&
-        c->requests_done < sh->sc->clients.requests)
-        c->violations |= 1u << GP_CHECK_MISSING_AGENT_EVENTS;
+    if (gp_vclient_expects_completion(c) && c->requests_done < sh->sc->clients.requests)
+        violation(c, GP_CHECK_MISSING_AGENT_EVENTS);
+    /* NOT_READY goes out before connection_ready (the early request travels
+     * ahead of the auth): a client that got ready must have had it */
+    if (c->plan.early_message && c->t_ready && c->early_answers == 0)
+        violation(c, GP_CHECK_FAULT_ANSWERS);
+    /* facts learnt after the run (live: from the server's log) */
+    c->failed_unexplained &= ~c->facts.agent_failed;
+    if (c->failed_unexplained)
+        violation(c, GP_CHECK_CLIENT_FAILURES);
+    if (c->opened_id[0] && c->ready_id[0] && strcmp(c->opened_id, c->ready_id) != 0)
+        violation(c, GP_CHECK_ID_MISMATCHES);
 }

@@ -6,7 +6,13 @@
  * gp_vc_io (send, close, timers).  Everything a client will do -- its start
  * time, auth style, which faults it carries -- is drawn when it is created
  * from its own stream of the run's seed, so a client's plan does not depend
- * on the order events happen in. */
+ * on the order events happen in.
+ *
+ * The client judges only from what it saw and from facts: what the driver
+ * actually did to it and its messages (gp_vc_facts: a message the network
+ * delivered twice, a reset, an agent failure the server injected).  An
+ * anomaly is excused only by such a fact, never because the scenario
+ * configures a rate of some fault. */
 #ifndef GP_VCLIENT_H
 #define GP_VCLIENT_H
 
@@ -36,8 +42,9 @@ typedef enum gp_vc_outcome {
     GP_VC_COMPLETED,    /* every request answered, closed normally */
     GP_VC_REFUSED,      /* bad token refused (expected) */
     GP_VC_DISCONNECTED, /* planned disconnect carried out (expected) */
-    GP_VC_RESET,        /* the simulated network reset the connection (expected under drops) */
+    GP_VC_RESET,        /* the network reset the connection (a recorded fact) */
     GP_VC_FAILED,       /* anything else: see gp_vc_failure */
+    GP_VC_OUTCOME_COUNT
 } gp_vc_outcome;
 
 #define GP_VC_FAILURE_MAP(X)                                                   \
@@ -46,6 +53,7 @@ typedef enum gp_vc_outcome {
     X(REQUEST_TIMEOUT, "a request got no answer within limits.request_timeout_ms") \
     X(UNEXPECTED_CLOSE, "the server closed the connection unexpectedly")       \
     X(UNEXPECTED_ERROR, "the server sent an unexpected error")                \
+    X(AUTH_REFUSED, "the server refused a valid token with AUTH_FAILED (do the client and server secrets differ?)") \
     X(BAD_TOKEN_ACCEPTED, "the server accepted a bad token")                   \
     X(UNPARSEABLE, "the server sent a message that does not parse")           \
     X(CONNECT_FAILED, "the connection could not be opened")                   \
@@ -60,13 +68,45 @@ typedef enum gp_vc_failure {
 
 const char *gp_vc_outcome_name(gp_vc_outcome o);
 const char *gp_vc_failure_text(gp_vc_failure f);
+/* A short name for connections.csv ("ready_timeout", ...). */
+const char *gp_vc_failure_name(gp_vc_failure f);
 
 /* Client timers. */
 typedef enum gp_vc_timer {
     GP_VC_TIMER_READY_TIMEOUT = 0,
     GP_VC_TIMER_SEND_REQUEST,     /* arg: request index */
     GP_VC_TIMER_REQUEST_TIMEOUT,  /* arg: request index */
+    GP_VC_TIMER_STUCK,            /* stuck threshold after open */
 } gp_vc_timer;
+
+/* The messages a client sends, as the driver's facts name them. */
+enum {
+    GP_VC_TAG_AUTH = 0,
+    GP_VC_TAG_EARLY,                 /* the early agent_execution */
+    GP_VC_TAG_REQUEST,               /* + k: request k (0-based) */
+    GP_VC_TAG_COUNT = GP_VC_TAG_REQUEST + GP_REQUESTS_PER_CLIENT_MAX
+};
+
+/* Delivery flags of gp_vclient_on_message. */
+enum {
+    GP_VC_DELIVERY_DUPLICATE = 1u << 0, /* a second copy the network delivered */
+};
+
+/* What the driver did to this client and its messages: the facts that may
+ * explain an anomaly.  Drivers record them (gp_drive_fact); the checks read
+ * them. */
+typedef struct gp_vc_facts {
+    uint8_t dup_to_server[GP_VC_TAG_COUNT]; /* copies of each message delivered twice */
+    uint16_t dup_to_client;    /* second copies delivered to the client */
+    uint16_t drops;            /* transmissions lost and sent again */
+    uint16_t reordered;        /* messages that overtook another */
+    uint8_t reset;             /* the network reset the connection: 1 + gp_vc phase */
+    bool accept_raced;         /* its first message reached the server before accept */
+    bool slow_accept;          /* its accept completed late on purpose */
+    bool refused_full;         /* the server refused the socket (connection limit) */
+    uint32_t agent_failed;     /* bit k: the server injected a failure into request k */
+    bool agent_failed_early;   /* the same for the early request */
+} gp_vc_facts;
 
 /* What a client will do, drawn at creation. */
 typedef struct gp_vc_plan {
@@ -80,6 +120,17 @@ typedef struct gp_vc_plan {
     uint32_t accept_delay_ms;
 } gp_vc_plan;
 
+/* One request's progress.  t_sent is run ms (0: not sent). */
+typedef struct gp_vc_req {
+    uint32_t t_sent;
+    uint8_t next;     /* the next event expected, 0..GP_AGENT_STEPS */
+    uint8_t end;      /* GP_VC_REQ_* */
+    uint8_t dup_used; /* duplicates of it (dup_to_server) accounted for */
+    uint8_t echo;     /* next event of a duplicate's run, 0: none under way */
+} gp_vc_req;
+
+enum { GP_VC_REQ_OPEN = 0, GP_VC_REQ_COMPLETED, GP_VC_REQ_FAILED, GP_VC_REQ_REFUSED };
+
 /* Times are virtual (or real, live) ms after the run started; 0 = never. */
 typedef struct gp_vclient {
     uint32_t index;
@@ -87,13 +138,18 @@ typedef struct gp_vclient {
     uint8_t outcome;      /* gp_vc_outcome */
     uint8_t failure;      /* gp_vc_failure */
     uint8_t requests_sent, requests_done, requests_failed;
-    uint8_t next_step[GP_REQUESTS_PER_CLIENT_MAX];
-    uint16_t duplicates_seen;
+    uint8_t early_answers;     /* NOT_READY answers to the early request */
+    uint8_t auth_failed_seen;  /* AUTH_FAILED errors received */
+    uint8_t dup_auth_used;     /* ALREADY_AUTHENTICATED explained by duplicated auths */
+    uint16_t duplicates_seen;  /* network duplicates received and set aside */
     int16_t close_code;
     uint32_t violations;  /* bit per gp_check found by this client */
+    uint32_t failed_unexplained; /* bit k: AGENT_FAILED for request k without a fact (yet) */
     gp_vc_plan plan;
+    gp_vc_facts facts;
     gp_rng rng;
     uint64_t t_start, t_open, t_ready, t_first_event, t_request0, t_done;
+    gp_vc_req req[GP_REQUESTS_PER_CLIENT_MAX];
     char opened_id[GP_ID_LEN_MAX + 1]; /* the id the socket opened with, "" when unknown */
     char ready_id[GP_ID_LEN_MAX + 1];  /* connection_ready's id */
 } gp_vclient;
@@ -103,10 +159,14 @@ typedef struct gp_vc_shared gp_vc_shared;
 typedef struct gp_vc_io {
     void *ctx;
     uint64_t (*now_ms)(void *ctx); /* ms since the run started */
-    void (*send)(void *ctx, gp_vclient *c, const char *data, size_t len);
+    /* tag: GP_VC_TAG_*, which message this is (for the driver's facts) */
+    void (*send)(void *ctx, gp_vclient *c, const char *data, size_t len, unsigned tag);
     void (*close)(void *ctx, gp_vclient *c, int code);
     void (*timer)(void *ctx, gp_vclient *c, uint64_t delay_ms, gp_vc_timer kind,
                   uint32_t arg);
+    /* A request latency was measured (may be NULL): kind is a
+     * gp_latency_expect_kind, ms the latency. */
+    void (*latency)(void *ctx, int kind, uint64_t ms);
 } gp_vc_io;
 
 struct gp_vc_shared {
@@ -125,6 +185,9 @@ void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index);
 void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,
                      size_t out_len);
 
+/* The message of c's request k ("early" for the early one) into out. */
+void gp_vclient_request_message(const gp_vclient *c, int k, char *out, size_t out_len);
+
 /* The token c presents (valid or its planned bad kind) into out; returns
  * GP_OK or a gp_err. */
 int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
@@ -139,9 +202,11 @@ void gp_vclient_start(const gp_vc_shared *sh, gp_vclient *c);
 void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
                         const char *opened_id);
 
-/* A text message from the server. */
-void gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
-                           const char *data, size_t len);
+/* A text message from the server; flags: GP_VC_DELIVERY_*.  Returns the
+ * message's type (gp_msg_type, GP_MSG_NONE when it did not parse or was set
+ * aside) so that drivers can count what arrived without parsing again. */
+int gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
+                          const char *data, size_t len, unsigned flags);
 
 /* The connection closed with `code` (1006: reset / no close frame). */
 void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code);
@@ -151,11 +216,17 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
                          gp_vc_timer kind, uint32_t arg);
 
 /* The run is over: a client still pending fails with RUN_TIMEOUT, and the
- * missing-events violation is settled. */
+ * checks that need the whole story (missing events, unanswered faults, facts
+ * learnt after the run such as the opened id from the server's log) are
+ * settled. */
 void gp_vclient_finish(const gp_vc_shared *sh, gp_vclient *c);
 
 /* True when the plan expects this client to complete the golden path (no bad
  * token, no planned disconnect). */
 bool gp_vclient_expects_completion(const gp_vclient *c);
+
+/* The phase a client was in, for reports ("connecting", "authenticating",
+ * "ready", "processing", "over"). */
+const char *gp_vclient_phase_name(const gp_vclient *c);
 
 #endif

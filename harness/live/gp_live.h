@@ -25,7 +25,11 @@
 typedef struct gp_live_options {
     const char *url;         /* ws://HOST:PORT/PATH, or NULL: start a server */
     const char *server_path; /* goldpath-server to start; NULL: look for it */
-    const char *server_log;  /* the started server's stdout+stderr; NULL: discard */
+    /* The server's log: where the server goldpath starts writes it (its
+     * stdout and stderr), or, with url, a file the server under test writes,
+     * read from where it ends when the run starts.  It is the evidence of the
+     * lifecycle steps and the log signatures; NULL: none. */
+    const char *server_log;
     const char *jwt_secret;  /* the server's secret; NULL: the dev secret */
     /* Client whose every event goes to trace(); UINT32_MAX: none. */
     uint32_t trace_client;
@@ -52,10 +56,10 @@ typedef struct gp_live_stats {
     bool metrics_known;        /* /metrics was read */
 } gp_live_stats;
 
-/* Checks that every fault and setting in sc makes sense over real sockets.
- * Returns GP_OK, or GP_ERR_INVALID_ARG with a message naming the field (e.g.
- * "network.drop_rate is 0.02: ...") in err. */
-int gp_live_check_scenario(const gp_scenario *sc, char *err, size_t err_len);
+/* Checks that every fault and setting in sc can be injected over real
+ * sockets (with_url: against a server goldpath does not start).  Returns
+ * GP_OK, or GP_ERR_INVALID_ARG with a message naming the field in err. */
+int gp_live_check_scenario(const gp_scenario *sc, bool with_url, char *err, size_t err_len);
 
 /* Runs run->sc live, filling `run` (clients, ledger, timeline, health, then
  * gp_run_judge) and *stats.  `run` must come from gp_run_init.  Returns GP_OK

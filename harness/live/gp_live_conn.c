@@ -1,22 +1,30 @@
 /* gp_live_conn.c: one virtual client's WebSocket over libwebsockets -- the
  * clients' gp_vc_io (send, close, timers), the connect, and the protocol
- * callback that feeds the client what happens on its socket.
+ * callback that feeds the client (through gp_drive) what happens on its
+ * socket.  The driver's network (gp_live_net.c) sits between the two.
  *
  * lws rules kept here (TOOLCHAIN.md): WRITEABLE fires more often than asked,
  * so each link has an output queue and a WRITEABLE writes only what is
- * queued, one message per callback, with LWS_PRE headroom; messages are
- * joined from fragments; a failed connect may both call the error callback
- * and return NULL, so "the link is gone" is handled once, whichever comes
- * first. */
+ * queued and due, one message per callback, with LWS_PRE headroom; messages
+ * are joined from fragments; a failed connect may both call the error
+ * callback and return NULL, so "the link is gone" is handled once, whichever
+ * comes first. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "gp_codec.h"
 #include "gp_error.h"
 #include "gp_live_int.h"
 
 #define RX_MAX (1u << 20) /* a joined message larger than this is dropped */
+/* How late the server completes the accept of a client planned to race it
+ * (ms): far longer than the client takes to send its first message. */
+#define ACCEPT_RACE_DELAY_MS 250
 
 /* No idle pings or hang-ups: lws would keep a "validity" timer per connection
  * in one sorted list and move it on every frame received, O(connections)
@@ -36,54 +44,11 @@ static uint32_t index_of(const gp_live *lv, const gp_live_link *l)
 
 void gp_live_link_release(gp_live_link *l)
 {
-    while (l->out_head) {
-        gp_live_out *next = l->out_head->next;
-        free(l->out_head);
-        l->out_head = next;
-    }
-    l->out_tail = NULL;
+    gp_live_queue_free(&l->out);
+    gp_live_queue_free(&l->in);
     free(l->rx);
     l->rx = NULL;
     l->rx_len = 0;
-}
-
-/* ---- accounting ---------------------------------------------------------------- */
-
-void gp_live_before_take(const gp_live *lv, uint32_t i, gp_live_before *b)
-{
-    const gp_vclient *c = &lv->run->clients[i];
-    *b = (gp_live_before){.outcome = c->outcome, .requests_failed = c->requests_failed,
-                          .ready = c->t_ready != 0, .first_event = c->t_first_event != 0};
-}
-
-/* The server's state is not visible over the wire: a fault is filed under
- * PROCESSING_READY when the client knows the server is there (it sent
- * connection_ready), otherwise under "none" (unknown). */
-static void fault(gp_live *lv, uint32_t i, gp_fault f, gp_state st)
-{
-    gp_run_fault(lv->run, f, st);
-    gp_live_tracef(lv, i, "FAULT %s", gp_fault_name(f));
-}
-
-void gp_live_account(gp_live *lv, uint32_t i, const gp_live_before *b)
-{
-    gp_vclient *c = &lv->run->clients[i];
-    if (!b->ready && c->t_ready) {
-        lv->run->ready++;
-        if (c->plan.disconnect == GP_PHASE_READY)
-            fault(lv, i, GP_FAULT_DISCONNECT_READY, GP_STATE_PROCESSING_READY);
-    }
-    if (!b->first_event && c->t_first_event && c->plan.disconnect == GP_PHASE_PROCESSING)
-        fault(lv, i, GP_FAULT_DISCONNECT_PROCESSING, GP_STATE_PROCESSING_READY);
-    for (unsigned k = b->requests_failed; k < c->requests_failed; k++)
-        fault(lv, i, GP_FAULT_AGENT_FAILURE, GP_STATE_PROCESSING_READY);
-    if (b->outcome == GP_VC_PENDING && c->outcome != GP_VC_PENDING) {
-        lv->pending--;
-        if (c->outcome == GP_VC_COMPLETED)
-            lv->run->completed++;
-        gp_live_tracef(lv, i, "client outcome: %s%s%s", gp_vc_outcome_name(c->outcome),
-                       c->failure ? " - " : "", c->failure ? gp_vc_failure_text(c->failure) : "");
-    }
 }
 
 /* ---- the clients' gp_vc_io ------------------------------------------------------ */
@@ -93,28 +58,14 @@ static uint64_t io_now(void *ctx)
     return gp_live_now_ms(ctx);
 }
 
-static void io_send(void *ctx, gp_vclient *c, const char *data, size_t len)
+static void io_send(void *ctx, gp_vclient *c, const char *data, size_t len, unsigned tag)
 {
     gp_live *lv = ctx;
     gp_live_link *l = &lv->links[c->index];
     gp_live_tracef(lv, c->index, "client -> server: %.*s", (int)len, data);
-    if (l->st == GP_LINK_GONE || l->close_wanted)
+    if (l->st == GP_LINK_GONE || l->close_wanted || l->reset)
         return;
-    gp_live_out *o = malloc(sizeof(*o) + LWS_PRE + len);
-    if (!o) {
-        lv->nomem = true;
-        return;
-    }
-    o->next = NULL;
-    o->len = len;
-    memcpy(o->buf + LWS_PRE, data, len);
-    if (l->out_tail)
-        l->out_tail->next = o;
-    else
-        l->out_head = o;
-    l->out_tail = o;
-    if (l->st == GP_LINK_OPEN && l->wsi)
-        lws_callback_on_writable(l->wsi);
+    gp_live_net_send(lv, c->index, data, len, tag);
 }
 
 static void io_close(void *ctx, gp_vclient *c, int code)
@@ -138,25 +89,27 @@ static void io_timer(void *ctx, gp_vclient *c, uint64_t delay_ms, gp_vc_timer ki
                      uint32_t arg)
 {
     gp_live *lv = ctx;
-    uint64_t at = gp_live_now_ms(lv) + delay_ms;
-    gp_event ev = {.at_ms = at, .kind = kind, .client = c->index, .a = arg};
-    if (gp_eventq_push(&lv->timers, ev) != GP_OK) {
-        lv->nomem = true;
-        return;
-    }
-    gp_live_wake(lv, at);
+    gp_live_timer(lv, c->index, gp_live_now_ms(lv) + delay_ms, kind, arg);
+}
+
+static void io_latency(void *ctx, int kind, uint64_t ms)
+{
+    gp_live *lv = ctx;
+    gp_run_latency(lv->run, kind == GP_LATX_FIRST_EVENT ? GP_LAT_FIRST_EVENT : GP_LAT_COMPLETED,
+                   ms);
 }
 
 void gp_live_io_init(gp_live *lv)
 {
     lv->sh.io = (gp_vc_io){.ctx = lv, .now_ms = io_now, .send = io_send, .close = io_close,
-                           .timer = io_timer};
+                           .timer = io_timer, .latency = io_latency};
 }
 
 /* ---- the link's end ---------------------------------------------------------------- */
 
-/* The socket is gone (connect failed, closed, or destroyed): settles the
- * counters once and tells the client, unless it closed the socket itself. */
+/* The socket is gone (connect failed, closed, reset or destroyed): settles
+ * the counters once and tells the client, unless it closed the socket
+ * itself. */
 static void link_gone(gp_live *lv, gp_live_link *l)
 {
     if (l->st == GP_LINK_GONE || l->st == GP_LINK_IDLE)
@@ -170,53 +123,90 @@ static void link_gone(gp_live *lv, gp_live_link *l)
     if (was_open)
         lv->ws_open--;
     else
-        lv->stats->connect_errors += !l->close_wanted;
-    l->st = GP_LINK_GONE;
+        lv->stats->connect_errors += !l->close_wanted && !l->reset;
     l->wsi = NULL;
+    /* what the driver's network still held for the client arrived ahead of
+     * the close, as on TCP -- unless the network reset the connection */
+    while (!l->reset && l->in.head) {
+        gp_live_out *m = l->in.head;
+        l->in.head = m->next;
+        if (!l->in.head)
+            l->in.tail = NULL;
+        gp_live_deliver(lv, i, (const char *)m->buf, m->len, m->flags);
+        free(m);
+    }
+    l->st = GP_LINK_GONE;
     lv->busy--;
     lv->run->events++;
     gp_live_link_release(l);
     if (!l->close_wanted) {
         gp_vclient *c = &lv->run->clients[i];
-        gp_live_before b;
-        gp_live_before_take(lv, i, &b);
-        int code = l->peer_code ? l->peer_code : 1006;
-        gp_live_tracef(lv, i, "client sees the connection closed: %d%s", code,
-                       was_open ? "" : " (the handshake failed)");
-        gp_vclient_on_close(&lv->sh, c, code);
+        int code = l->reset ? GP_CLOSE_ABNORMAL : l->peer_code ? l->peer_code : GP_CLOSE_ABNORMAL;
+        if (!was_open && !l->reset)
+            gp_live_tracef(lv, i, "the handshake failed");
+        gp_drive_close(lv->run, i, code);
         if (!was_open && c->outcome == GP_VC_FAILED && c->failure == GP_VC_FAIL_UNEXPECTED_CLOSE)
             c->failure = GP_VC_FAIL_CONNECT_FAILED;
-        gp_live_account(lv, i, &b);
     }
     gp_live_wake(lv, 0); /* a handshake slot is free; the run may be over */
 }
 
+void gp_live_reset(gp_live *lv, uint32_t i)
+{
+    gp_live_link *l = &lv->links[i];
+    if (l->reset || l->st == GP_LINK_GONE)
+        return;
+    l->reset = true;
+    gp_drive_fact(lv->run, i, GP_FACT_RESET, 0);
+    if (l->wsi)
+        lws_set_timeout(l->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    else
+        link_gone(lv, l);
+}
+
 /* ---- connecting ------------------------------------------------------------------- */
+
+/* The upgrade path: the scenario's, plus the accept delay the started
+ * server's fault hook applies to this connection. */
+static void client_path(gp_live *lv, uint32_t i, char *out, size_t out_len)
+{
+    const gp_vclient *c = &lv->run->clients[i];
+    gp_live_link *l = &lv->links[i];
+    l->accept_delay_ms = 0;
+    if (lv->hooks) {
+        if (c->plan.accept_race)
+            l->accept_delay_ms = ACCEPT_RACE_DELAY_MS;
+        else if (c->plan.slow_accept)
+            l->accept_delay_ms = lv->sc->faults.slow_accept_ms;
+        else
+            l->accept_delay_ms = c->plan.accept_delay_ms;
+    }
+    if (l->accept_delay_ms)
+        snprintf(out, out_len, "%s%sgp_accept_delay_ms=%u", lv->url.path,
+                 strchr(lv->url.path, '?') ? "&" : "?", l->accept_delay_ms);
+    else
+        snprintf(out, out_len, "%s", lv->url.path);
+}
 
 void gp_live_start_client(gp_live *lv, uint32_t i)
 {
     gp_vclient *c = &lv->run->clients[i];
     gp_live_link *l = &lv->links[i];
-    gp_live_before b;
-    gp_live_before_take(lv, i, &b);
     l->st = GP_LINK_CONNECTING;
     l->in_flight = true;
     lv->in_flight++;
     lv->busy++;
-    gp_live_tracef(lv, i, "client starts connecting (%s auth)",
-                   c->plan.header_auth ? "header" : "message");
-    if (c->plan.bad_token >= 0 && c->plan.header_auth)
-        fault(lv, i, (gp_fault)(GP_FAULT_BAD_SIGNATURE + c->plan.bad_token), GP_STATE_COUNT);
-    gp_vclient_start(&lv->sh, c);
-    if (c->plan.disconnect == GP_PHASE_CONNECTING)
-        fault(lv, i, GP_FAULT_DISCONNECT_CONNECTING, GP_STATE_COUNT);
-    gp_live_account(lv, i, &b); /* before the connect, which may settle it again */
+    gp_drive_start(lv->run, i);
+    char path[320];
+    client_path(lv, i, path, sizeof(path));
+    if (l->accept_delay_ms && c->plan.slow_accept)
+        gp_drive_fact(lv->run, i, GP_FACT_SLOW_ACCEPT, 0);
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof(ci));
     ci.context = lv->cx;
     ci.address = lv->url.host;
     ci.port = lv->url.port;
-    ci.path = lv->url.path;
+    ci.path = path;
     ci.host = lv->host_header;
     ci.origin = lv->host_header;
     ci.protocol = GP_LIVE_PROTOCOL;
@@ -246,51 +236,64 @@ static int append_auth(gp_live *lv, gp_live_link *l, char **p, size_t room)
     return 0;
 }
 
+/* The client's own port, which the server's log names next to the
+ * connection's id ("Connection <id> peer <ip>:<port>"). */
+static uint16_t local_port(struct lws *wsi)
+{
+    struct sockaddr_storage ss;
+    socklen_t n = sizeof(ss);
+    int fd = lws_get_socket_fd(wsi);
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &n) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
 static int on_established(gp_live *lv, gp_live_link *l, struct lws *wsi)
 {
     uint32_t i = index_of(lv, l);
-    gp_vclient *c = &lv->run->clients[i];
     l->wsi = wsi;
     l->st = GP_LINK_OPEN;
+    l->t_open = gp_live_now_ms(lv);
+    l->local_port = local_port(wsi);
     if (l->in_flight) {
         l->in_flight = false;
         lv->in_flight--;
     }
     if (++lv->ws_open > lv->stats->open_peak)
         lv->stats->open_peak = lv->ws_open;
-    lv->run->flags[i] |= GP_CF_OPENED;
+    lv->run->wire.opens++;
     lv->run->events++;
     gp_live_wake(lv, 0); /* a handshake slot is free */
     if (l->close_wanted) { /* a connecting-phase disconnect: drop it now */
         lws_callback_on_writable(wsi);
         return 0;
     }
-    gp_live_tracef(lv, i, "client sees the socket open");
-    gp_live_before b;
-    gp_live_before_take(lv, i, &b);
-    if (c->plan.early_message)
-        fault(lv, i, GP_FAULT_EARLY_MESSAGE, GP_STATE_COUNT);
-    if (c->plan.bad_token >= 0 && !c->plan.header_auth)
-        fault(lv, i, (gp_fault)(GP_FAULT_BAD_SIGNATURE + c->plan.bad_token), GP_STATE_COUNT);
-    gp_vclient_on_open(&lv->sh, c, NULL); /* the preliminary id is not on the wire */
-    if (c->plan.disconnect == GP_PHASE_AUTHENTICATING)
-        fault(lv, i, GP_FAULT_DISCONNECT_AUTHENTICATING, GP_STATE_COUNT);
-    gp_live_account(lv, i, &b);
+    gp_drive_open(lv->run, i, NULL); /* the opened id is in the server's log */
     return 0;
 }
 
-static void deliver(gp_live *lv, gp_live_link *l, const char *data, size_t len)
+void gp_live_deliver(gp_live *lv, uint32_t i, const char *data, size_t len, unsigned flags)
+{
+    gp_live_link *l = &lv->links[i];
+    lv->run->events++;
+    if (l->close_wanted || l->st == GP_LINK_GONE)
+        return; /* the client has left; what still arrives is not its business */
+    gp_drive_message(lv->run, i, data, len, flags);
+}
+
+/* A whole message off the socket: what the server sent, into the driver's
+ * network on its way to the client. */
+static void received(gp_live *lv, gp_live_link *l, const char *data, size_t len)
 {
     uint32_t i = index_of(lv, l);
     gp_live_tracef(lv, i, "server -> client: %.*s", (int)len, data);
     lv->run->messages++;
-    lv->run->events++;
-    if (l->close_wanted)
-        return; /* the client has left; what still arrives is not its business */
-    gp_live_before b;
-    gp_live_before_take(lv, i, &b);
-    gp_vclient_on_message(&lv->sh, &lv->run->clients[i], data, len);
-    gp_live_account(lv, i, &b);
+    gp_drive_server_sent(lv->run, i, data, len, gp_live_now_ms(lv));
+    gp_live_net_receive(lv, i, data, len);
 }
 
 static int on_receive(gp_live *lv, gp_live_link *l, struct lws *wsi, const char *in,
@@ -298,7 +301,7 @@ static int on_receive(gp_live *lv, gp_live_link *l, struct lws *wsi, const char 
 {
     bool final = lws_is_final_fragment(wsi);
     if (!l->rx && lws_is_first_fragment(wsi) && final) {
-        deliver(lv, l, in, len);
+        received(lv, l, in, len);
         return 0;
     }
     if (l->rx_len + len > RX_MAX) {
@@ -321,7 +324,7 @@ static int on_receive(gp_live *lv, gp_live_link *l, struct lws *wsi, const char 
         uint32_t msg_len = l->rx_len;
         l->rx = NULL;
         l->rx_len = 0;
-        deliver(lv, l, msg, msg_len);
+        received(lv, l, msg, msg_len);
         free(msg);
     }
     return 0;
@@ -329,24 +332,34 @@ static int on_receive(gp_live *lv, gp_live_link *l, struct lws *wsi, const char 
 
 static int on_writeable(gp_live *lv, gp_live_link *l, struct lws *wsi)
 {
-    gp_live_out *o = l->out_head;
+    uint32_t i = index_of(lv, l);
+    uint64_t now = gp_live_now_ms(lv);
+    gp_live_out *o = gp_live_net_next_out(lv, l, now);
     if (o) {
-        if (lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT) < (int)o->len)
+        if (lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT) < (int)o->len) {
+            free(o);
             return -1;
-        l->out_head = o->next;
-        if (!l->out_head)
-            l->out_tail = NULL;
+        }
+        gp_drive_server_received(lv->run, i, (const char *)o->buf + LWS_PRE, o->len);
+        if (o->tag == GP_VC_TAG_AUTH || o->tag == GP_VC_TAG_EARLY) {
+            /* the first message is on the wire while the server holds its
+             * accept back: the accept race, over real sockets */
+            const gp_vclient *c = &lv->run->clients[i];
+            if (c->plan.accept_race && l->accept_delay_ms &&
+                !c->facts.accept_raced && now < l->t_open + l->accept_delay_ms)
+                gp_drive_fact(lv->run, i, GP_FACT_ACCEPT_RACE, 0);
+        }
         free(o);
         lv->run->messages++;
-        if (l->out_head || l->close_wanted)
+        if (l->out.head || l->close_wanted)
             lws_callback_on_writable(wsi);
         return 0;
     }
-    if (l->close_wanted) {
+    if (l->close_wanted && !l->out.head) {
         lws_close_reason(wsi, (enum lws_close_status)l->close_code, NULL, 0);
         return -1;
     }
-    return 0;
+    return 0; /* nothing due yet: the queue's wake-up asks again */
 }
 
 int gp_live_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -364,12 +377,16 @@ int gp_live_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         return on_established(lv, l, wsi);
     case LWS_CALLBACK_CLIENT_RECEIVE:
+        if (l->reset)
+            return 0;
         return on_receive(lv, l, wsi, in, len);
     case LWS_CALLBACK_CLIENT_WRITEABLE:
+        if (l->reset)
+            return -1;
         return on_writeable(lv, l, wsi);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
         const unsigned char *p = in;
-        l->peer_code = (int16_t)(len >= 2 ? (p[0] << 8 | p[1]) : 1005);
+        l->peer_code = (int16_t)(len >= 2 ? (p[0] << 8 | p[1]) : GP_CLOSE_NO_STATUS);
         gp_live_tracef(lv, index_of(lv, l), "server closes: %d", l->peer_code);
         return 0;
     }

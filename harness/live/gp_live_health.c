@@ -64,6 +64,9 @@ int gp_live_health_parse(const char *json, size_t len, gp_health *out, char *err
     for (int s = GP_STATE_CONNECTING; s <= GP_STATE_PROCESSING_READY; s++)
         out->by_state[s] = u64_of(by_state, gp_state_name((gp_state)s), &ok);
     out->state_transition_success_rate = json_number_value(rate);
+    bool reg_ok = true; /* optional: a server that reports its registry apart */
+    out->registry_size = u64_of(ws, "registry_size", &reg_ok);
+    out->registry_known = reg_ok;
     json_t *status = json_object_get(root, "status");
     out->shutting_down = json_is_string(status) &&
                          strcmp(json_string_value(status), "ok") != 0;

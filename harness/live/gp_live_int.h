@@ -11,6 +11,7 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
+#include "gp_drive.h"
 #include "gp_eventq.h"
 #include "gp_live.h"
 
@@ -149,26 +150,39 @@ int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenari
 
 /* Reads the server's peak RSS while it runs (VmHWM), 0 when unknown. */
 uint64_t gp_live_server_peak_rss(const gp_live_server *s);
+/* Reads the server's resident memory now (VmRSS), 0 when unknown. */
+uint64_t gp_live_server_rss(const gp_live_server *s);
 
 /* SIGTERM, then waits (bounded, SIGKILL after) and records exit status, CPU
  * and peak RSS.  Safe to call when not running. */
 void gp_live_server_stop(gp_live_server *s);
 
-/* ---- the driver (conn, loop, setup, sample, judge) ----------------------------- */
+/* ---- the driver (conn, net, log, loop, setup, sample, judge) ------------------- */
 
-/* One queued outgoing message, with LWS_PRE bytes of headroom. */
+/* One message held by the driver's network: outgoing (with LWS_PRE bytes
+ * of headroom) or arriving for the client. */
 typedef struct gp_live_out {
     struct gp_live_out *next;
+    uint64_t due_ms;   /* not before this run time (0: at once) */
+    uint64_t key;      /* reorder key: the request it belongs to, 0: none */
+    uint8_t tag;       /* outgoing: the client's GP_VC_TAG_* */
+    uint8_t flags;     /* arriving: GP_VC_DELIVERY_* */
+    bool held;         /* waiting to be overtaken by the next message */
     size_t len;
     unsigned char buf[];
 } gp_live_out;
+
+typedef struct gp_live_queue {
+    gp_live_out *head, *tail;
+} gp_live_queue;
 
 enum { GP_LINK_IDLE = 0, GP_LINK_CONNECTING, GP_LINK_OPEN, GP_LINK_GONE };
 
 /* A client's transport. */
 typedef struct gp_live_link {
     struct lws *wsi;
-    gp_live_out *out_head, *out_tail;
+    gp_live_queue out;  /* to the server, written in WRITEABLE */
+    gp_live_queue in;   /* from the server, held by the driver's network */
     char *rx;           /* a fragmented message being joined */
     uint32_t rx_len;
     int16_t peer_code;  /* close code the server sent, 0: none */
@@ -176,7 +190,16 @@ typedef struct gp_live_link {
     uint8_t st;         /* GP_LINK_* */
     bool close_wanted;  /* the client closed: close once the queue is out */
     bool in_flight;     /* counted in handshakes in flight */
+    bool reset;         /* the driver's network reset it */
+    uint16_t local_port; /* the client's port, as the server's log names it */
+    uint32_t accept_delay_ms; /* asked of the server through its fault hook */
+    uint64_t t_open;    /* run ms of ESTABLISHED */
+    uint64_t last_out_due, last_in_due; /* order kept per direction */
+    gp_rng rng;         /* the driver's network draws for this link */
 } gp_live_link;
+
+/* Timer kinds of the driver's own queue beyond the clients' gp_vc_timer. */
+enum { GP_LIVE_EV_LINK_OUT = 100, GP_LIVE_EV_LINK_IN };
 
 typedef struct gp_live gp_live;
 struct gp_live {
@@ -194,12 +217,14 @@ struct gp_live {
     uint32_t next_start;  /* index into order */
     uint32_t in_flight, in_flight_max;
     uint64_t open_max;    /* the fd budget: most sockets open at once */
-    uint64_t pending;     /* clients without an outcome */
     uint64_t busy;        /* links connecting or open: sockets in use */
     uint64_t ws_open;     /* links open (handshake done) */
     uint32_t n_sources;
     char (*sources)[16];
-    gp_eventq timers; /* the clients' timers: client, kind, a = arg */
+    bool hooks;           /* the server honours goldpath's fault hooks (we started it) */
+    bool netem;           /* the scenario asks the driver's network for faults */
+    bool add_latency;     /* ... or for latency beyond the real network's */
+    gp_eventq timers; /* the clients' timers (client, kind, a = arg) and link wake-ups */
     uv_loop_t loop;       /* libuv (epoll): lws's poll() loop costs O(fds) per wait */
     uv_timer_t tick_timer, wait_timer;
     bool loop_ready;      /* loop and timers initialised */
@@ -207,6 +232,7 @@ struct gp_live {
     uint64_t wait_until_ms;
     bool (*wait_done)(const struct gp_live *lv);
     uint64_t t0_ns;       /* monotonic clock at run time 0 */
+    uint64_t t0_unix_us;  /* the wall clock then: the server's log is stamped with it */
     uint64_t next_sample_ms, next_progress_ms;
     gp_live_http http;    /* /health samples during the run */
     gp_health last;       /* the last sample's figures */
@@ -217,6 +243,7 @@ struct gp_live {
     int fetch_status;     /* of the last GET at the end */
     bool last_known;
     uint64_t sampled_attempted, sampled_failed;
+    long log_offset;      /* where this run's lines start in the server's log */
     bool stop, nomem;
 };
 
@@ -225,6 +252,8 @@ struct gp_live {
 uint64_t gp_live_now_ms(const gp_live *lv);
 /* Asks the loop to run its tick at run time at_ms (or now). */
 void gp_live_wake(gp_live *lv, uint64_t at_ms);
+/* Queues a timer of the driver (kind: gp_vc_timer or GP_LIVE_EV_*). */
+void gp_live_timer(gp_live *lv, uint32_t client, uint64_t at_ms, uint32_t kind, uint64_t arg);
 /* Runs the loop until done(lv) (may be NULL) or ms have passed (checked
  * every 10 ms). */
 void gp_live_run_until(gp_live *lv, uint64_t ms, bool (*done)(const gp_live *lv));
@@ -239,17 +268,30 @@ void gp_live_start_client(gp_live *lv, uint32_t i);
 /* The protocol callback of GP_LIVE_PROTOCOL; user is the gp_live_link. */
 int gp_live_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                         void *in, size_t len);
-/* Frees what a link holds (queue, partial message). */
+/* Frees what a link holds (queues, partial message). */
 void gp_live_link_release(gp_live_link *l);
+/* Hands client i a message the driver's network delivers now. */
+void gp_live_deliver(gp_live *lv, uint32_t i, const char *data, size_t len, unsigned flags);
+/* Drops client i's socket as a network reset would (the client sees 1006). */
+void gp_live_reset(gp_live *lv, uint32_t i);
 
-/* What a client looked like before an event, to account for what changed. */
-typedef struct gp_live_before {
-    uint8_t outcome, requests_failed;
-    bool ready, first_event;
-} gp_live_before;
-void gp_live_before_take(const gp_live *lv, uint32_t i, gp_live_before *b);
-/* Counts readiness, completion, the fault ledger and pending clients. */
-void gp_live_account(gp_live *lv, uint32_t i, const gp_live_before *b);
+/* gp_live_net.c: the driver's network -- the scenario's drops (as
+ * retransmission delays, then a reset), duplicates, reorders and added
+ * latency, on both directions, each recorded as a fact. */
+/* A message from client i (tag GP_VC_TAG_*) enters the network. */
+void gp_live_net_send(gp_live *lv, uint32_t i, const char *data, size_t len, unsigned tag);
+/* A message from the server for client i came off the socket. */
+void gp_live_net_receive(gp_live *lv, uint32_t i, const char *data, size_t len);
+/* A wake-up of link i's queue (GP_LIVE_EV_LINK_OUT or _IN) is due. */
+void gp_live_net_wake(gp_live *lv, uint32_t i, uint32_t kind);
+/* The next outgoing message of link l that may be written now, or NULL. */
+gp_live_out *gp_live_net_next_out(gp_live *lv, gp_live_link *l, uint64_t now);
+void gp_live_queue_free(gp_live_queue *q);
+
+/* gp_live_log.c: the server's log after the run -- lifecycle steps for the
+ * judge, log signatures, facts (agent failures), opened ids, traces. */
+/* Reads the log from lv->log_offset.  Returns true when it was read. */
+bool gp_live_read_log(gp_live *lv, const char *path);
 
 /* gp_live_setup.c: each returns GP_OK or a gp_err with the reason in err. */
 int gp_live_setup_clients(gp_live *lv, const char *secret, char *err, size_t err_len);
@@ -261,8 +303,6 @@ void gp_live_teardown(gp_live *lv);
 /* gp_live_judge.c */
 /* Fills the stats' rate and first/last times from the clients. */
 void gp_live_compute_stats(gp_live *lv);
-/* After gp_run_judge: /metrics against /health, the server's exit status. */
-void gp_live_judge(gp_live *lv);
 
 /* gp_live_sample.c */
 /* A timeline row for the bucket ending at t_ms; asks /health for the
@@ -272,7 +312,7 @@ void gp_live_sample(gp_live *lv, uint64_t t_ms);
  * counted already is not this run's. */
 void gp_live_baseline(gp_live *lv);
 /* Fetches /health (until it shows no open connection, bounded) and
- * /metrics at the end; fills run->health and friends. */
+ * /metrics at the end; fills run->health and the evidence it gives. */
 void gp_live_final_health(gp_live *lv);
 
 #endif

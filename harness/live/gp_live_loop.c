@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gp_checks.h"
 #include "gp_error.h"
 #include "gp_live_int.h"
 
@@ -77,14 +78,24 @@ void gp_live_tracef(gp_live *lv, uint32_t client, const char *fmt, ...)
 
 /* ---- the tick ------------------------------------------------------------------ */
 
+void gp_live_timer(gp_live *lv, uint32_t client, uint64_t at_ms, uint32_t kind, uint64_t arg)
+{
+    gp_event ev = {.at_ms = at_ms, .kind = kind, .client = client, .a = arg};
+    if (gp_eventq_push(&lv->timers, ev) != GP_OK) {
+        lv->nomem = true;
+        return;
+    }
+    gp_live_wake(lv, at_ms);
+}
+
 static void fire_timers(gp_live *lv, uint64_t now)
 {
     gp_event t;
     while (gp_eventq_pop_due(&lv->timers, now, &t)) {
-        gp_live_before b;
-        gp_live_before_take(lv, t.client, &b);
-        gp_vclient_on_timer(&lv->sh, &lv->run->clients[t.client], (gp_vc_timer)t.kind, (uint32_t)t.a);
-        gp_live_account(lv, t.client, &b);
+        if (t.kind >= GP_LIVE_EV_LINK_OUT)
+            gp_live_net_wake(lv, t.client, t.kind);
+        else
+            gp_drive_timer(lv->run, t.client, (gp_vc_timer)t.kind, (uint32_t)t.a);
         lv->run->events++;
     }
 }
@@ -109,7 +120,7 @@ static uint64_t start_due(gp_live *lv, uint64_t now)
 
 static bool over(const gp_live *lv)
 {
-    return lv->next_start == lv->run->n_clients && lv->pending == 0 && lv->busy == 0;
+    return lv->next_start == lv->run->n_clients && lv->run->pending == 0 && lv->busy == 0;
 }
 
 static void tick(uv_timer_t *timer)
@@ -127,7 +138,7 @@ static void tick(uv_timer_t *timer)
             lv->next_sample_ms += lv->sc->report.bucket_ms;
     }
     if (lv->opt->progress && now >= lv->next_progress_ms) {
-        lv->opt->progress(lv->opt->progress_ctx, lv->run->n_clients - lv->pending,
+        lv->opt->progress(lv->opt->progress_ctx, lv->run->n_clients - lv->run->pending,
                           lv->run->n_clients);
         lv->next_progress_ms = now + 250;
     }
@@ -170,9 +181,17 @@ static void close_all(gp_live *lv)
     gp_live_run_until(lv, CLOSE_WAIT_MS, no_socket_left);
 }
 
+static uint64_t unix_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static int run_loop(gp_live *lv)
 {
     lv->t0_ns = mono_ns();
+    lv->t0_unix_us = unix_us();
     lv->next_sample_ms = lv->sc->report.bucket_ms;
     gp_live_wake(lv, 0);
     while (!lv->stop && !lv->nomem)
@@ -188,6 +207,57 @@ static int run_loop(gp_live *lv)
     return lv->nomem ? GP_ERR_NOMEM : GP_OK;
 }
 
+/* Where the server's log ends now: a log given with --url holds earlier
+ * runs' lines, which are not this run's. */
+static long log_size(const char *path)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f)
+        return 0;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    fclose(f);
+    return n < 0 ? 0 : n;
+}
+
+/* What the driver's network is asked to do. */
+static void plan_network(gp_live *lv)
+{
+    const gp_scenario *sc = lv->sc;
+    gp_scenario d;
+    gp_scenario_defaults(&d);
+    lv->netem = sc->network.drop_rate > 0.0 || sc->network.duplicate_rate > 0.0 ||
+                sc->network.reorder_rate > 0.0;
+    lv->add_latency = sc->network.latency != d.network.latency ||
+                      sc->network.latency_min_ms != d.network.latency_min_ms ||
+                      sc->network.latency_max_ms != d.network.latency_max_ms ||
+                      sc->network.latency_mean_ms != d.network.latency_mean_ms;
+}
+
+/* After the loop: the server stopped, its log read, every client settled,
+ * the checks judged. */
+static void conclude(gp_live *lv, gp_live_server *srv)
+{
+    gp_run *run = lv->run;
+    gp_live_stats *stats = lv->stats;
+    if (stats->server_started) {
+        run->mem.rss_end_kib = gp_live_server_rss(srv);
+        gp_live_server_stop(srv);
+        stats->server_exit = srv->exit_status;
+        stats->server_cpu_s = srv->cpu_s;
+        stats->server_peak_rss_kib = srv->peak_rss_kib;
+        run->mem.exit_known = true;
+        run->mem.exit_status = srv->exit_status;
+        if (run->mem.rss_base_kib && run->mem.rss_end_kib) {
+            run->mem.known = true;
+            run->evidence |= GP_EV_MEMORY;
+        }
+    }
+    gp_live_read_log(lv, lv->opt->server_log);
+    gp_live_compute_stats(lv);
+    gp_drive_finish(run, run->end_ms);
+    gp_checks_judge(run);
+}
+
 int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, char *err,
                 size_t err_len)
 {
@@ -199,9 +269,13 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
     lv.sc = &run->sc;
     lv.opt = opt;
     lv.stats = stats;
+    run->sh = &lv.sh;
+    run->trace_client = opt->trace ? opt->trace_client : UINT32_MAX;
+    run->trace = opt->trace;
+    run->trace_ctx = opt->trace_ctx;
     const char *secret = opt->jwt_secret ? opt->jwt_secret : gp_dev_jwt_secret;
     uint64_t fd_limit = 0;
-    int rc = gp_live_check_scenario(lv.sc, err, err_len);
+    int rc = gp_live_check_scenario(lv.sc, opt->url != NULL, err, err_len);
     if (rc == GP_OK && opt->url)
         rc = gp_live_url_parse(opt->url, &lv.url, err, err_len);
     else if (rc == GP_OK)
@@ -225,30 +299,30 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
         lv.url.port = srv.port;
         stats->server_started = rc == GP_OK;
         stats->server_pid = srv.pid;
+        lv.hooks = rc == GP_OK;
     }
+    lv.log_offset = opt->url ? log_size(opt->server_log) : 0;
+    plan_network(&lv);
     if (rc == GP_OK)
         rc = gp_live_setup_clients(&lv, secret, err, err_len);
     if (rc == GP_OK)
         rc = gp_live_make_loop(&lv, err, err_len);
     if (rc == GP_OK)
         rc = gp_live_make_context(&lv, fd_limit, err, err_len);
-    if (rc == GP_OK)
+    if (rc == GP_OK) {
         gp_live_baseline(&lv);
+        run->mem.rss_base_kib = gp_live_server_rss(&srv);
+    }
     if (rc == GP_OK && (rc = run_loop(&lv)) != GP_OK)
         snprintf(err, err_len, "out of memory during the live run");
     if (rc == GP_OK)
         gp_live_final_health(&lv);
+    if (rc == GP_OK)
+        conclude(&lv, &srv);
     gp_live_teardown(&lv);
-    if (stats->server_started) {
-        gp_live_server_stop(&srv);
-        stats->server_exit = srv.exit_status;
-        stats->server_cpu_s = srv.cpu_s;
-        stats->server_peak_rss_kib = srv.peak_rss_kib;
-    }
-    if (rc != GP_OK)
-        return rc;
-    gp_live_compute_stats(&lv);
-    gp_run_judge(run);
-    gp_live_judge(&lv);
-    return GP_OK;
+    if (stats->server_started)
+        gp_live_server_stop(&srv); /* already stopped unless the run failed */
+    run->sh = NULL;
+    run->trace = NULL;
+    return rc;
 }

@@ -121,7 +121,7 @@ void gp_live_final_health(gp_live *lv)
             if (h.active_connections == 0)
                 break;
         } else if (status < 0) {
-            snprintf(why, sizeof(why), "GET /health from %s:%d failed", lv->url.host,
+            snprintf(why, sizeof(why), "GET /health from %s:%d got no answer", lv->url.host,
                      lv->url.port);
         } else if (status != 200) {
             snprintf(why, sizeof(why), "GET /health answered HTTP %d", status);
@@ -131,15 +131,17 @@ void gp_live_final_health(gp_live *lv)
         gp_live_run_until(lv, 20, NULL);
     }
     if (!ok) {
-        fprintf(stderr, "goldpath live: %s: the server's own figures are not checked\n", why);
-        run->health_known = false;
+        snprintf(run->evidence_why, sizeof(run->evidence_why), "%s", why);
         return;
     }
     if (lv->base_known)
         gp_live_health_since(&h, &lv->base);
     run->health = h;
-    run->health_known = true;
-    run->registry_left = h.active_connections;
+    run->evidence |= GP_EV_HEALTH;
+    if (h.registry_known) {
+        run->evidence |= GP_EV_REGISTRY;
+        run->registry_left = h.registry_size;
+    }
     /* /metrics counts only with a reading before the run to subtract */
     if ((!lv->base_known || lv->base_metrics.seen) && fetch(lv, "/metrics") == 200) {
         gp_live_metrics_parse(lv->http.body, lv->http.len, &lv->metrics);
@@ -149,4 +151,8 @@ void gp_live_final_health(gp_live *lv)
     }
     gp_live_health_set_transitions(&run->health,
                                    lv->stats->metrics_known ? &lv->metrics : NULL);
+    char detail[200];
+    if (lv->stats->metrics_known &&
+        !gp_live_metrics_agree(&run->health, &lv->metrics, detail, sizeof(detail)))
+        snprintf(run->health_conflict, sizeof(run->health_conflict), "/metrics: %s", detail);
 }

@@ -93,8 +93,12 @@ static void build_args(const char *binary, const gp_scenario *sc, uint64_t max_c
     argv[a++] = "127.0.0.1";
     argv[a++] = "--ready-file";
     argv[a++] = ready_path;
-    argv[a++] = "--log-level"; /* the incident's lines are warnings; info is per connection */
-    argv[a++] = "warning";
+    /* info: every lifecycle step and the peer of each connection, the
+     * evidence the lifecycle judge reads back after the run */
+    argv[a++] = "--log-level";
+    argv[a++] = "info";
+    /* per-connection accept delays for the accept race over real sockets */
+    argv[a++] = "--fault-hooks";
     for (int b = 0; b < GP_BUG_COUNT; b++)
         if (sc->server.bugs & GP_BUG_BIT(b)) {
             argv[a++] = "--bug";
@@ -237,7 +241,8 @@ int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenari
     return GP_ERR_NOT_FOUND;
 }
 
-uint64_t gp_live_server_peak_rss(const gp_live_server *s)
+/* A "Name: N kB" figure of /proc/PID/status, 0 when unknown. */
+static uint64_t status_kib(const gp_live_server *s, const char *name)
 {
     if (!s->pid)
         return 0;
@@ -245,12 +250,25 @@ uint64_t gp_live_server_peak_rss(const gp_live_server *s)
     snprintf(path, sizeof(path), "/proc/%d/status", s->pid);
     FILE *f = fopen(path, "r");
     uint64_t kib = 0;
+    size_t n = strlen(name);
     while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %llu kB", (unsigned long long *)&kib) == 1)
+        if (strncmp(line, name, n) == 0 && line[n] == ':') {
+            kib = strtoull(line + n + 1, NULL, 10);
             break;
+        }
     if (f)
         fclose(f);
     return kib;
+}
+
+uint64_t gp_live_server_peak_rss(const gp_live_server *s)
+{
+    return status_kib(s, "VmHWM");
+}
+
+uint64_t gp_live_server_rss(const gp_live_server *s)
+{
+    return status_kib(s, "VmRSS");
 }
 
 void gp_live_server_stop(gp_live_server *s)

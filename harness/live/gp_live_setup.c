@@ -105,7 +105,8 @@ int gp_live_setup_clients(gp_live *lv, const char *secret, char *err, size_t err
     lv->sh = (gp_vc_shared){.sc = lv->sc, .key = lv->key, .wrong_key = lv->wrong_key,
                             .epoch_s = (int64_t)time(NULL)};
     gp_live_io_init(lv);
-    lv->pending = run->n_clients;
+    for (uint32_t i = 0; i < run->n_clients; i++) /* each link's own network draws */
+        gp_rng_seed(&lv->links[i].rng, gp_rng_derive(lv->sc->seed ^ 0x6e6574776f726bULL, i));
     lv->in_flight_max = lv->sc->live.handshakes_in_flight;
     snprintf(lv->host_header, sizeof(lv->host_header), "%s:%d", lv->url.host, lv->url.port);
     return GP_OK;

@@ -196,9 +196,9 @@ static void record(gp_sweep_point *pt, const gp_run *run, const gp_sweep_row *ro
     pt->cr_mean += (row->completion_rate - pt->cr_mean) / pt->runs;
     for (int k = 0; k < GP_CHECK_COUNT; k++) {
         const gp_check_result *r = &run->checks[k];
-        if (!r->applies) {
+        if (r->verdict == GP_VERDICT_NOT_OFFERED) {
             pt->skipped[k]++;
-        } else if (!r->passed) {
+        } else if (!gp_verdict_ok(r->verdict)) {
             if (pt->failed[k]++ == 0) {
                 pt->first_failed_seed[k] = row->seed;
                 snprintf(pt->first_failed_detail[k], GP_SWEEP_DETAIL_MAX, "%.*s",
@@ -222,7 +222,10 @@ static int run_one(gp_sweep *sw, gp_run *run, gp_scenario *sc, gp_sweep_row *row
     gp_sim_options so = {.trace_client = UINT32_MAX};
     rc = gp_sim_run(run, &so, err, err_len);
     if (rc == GP_OK) {
-        row->transition_success_rate = run->health.state_transition_success_rate;
+        /* observed, not the server's own figure */
+        row->transition_success_rate =
+            run->judge.attempted ? (double)run->judge.applied / (double)run->judge.attempted
+                                 : 1.0;
         row->completion_rate = run->expected_to_complete
                                    ? (double)run->completed / (double)run->expected_to_complete
                                    : 1.0;

@@ -158,6 +158,14 @@ static void expected(const field *f, char *out, size_t n)
     case FK_CHECKS:
         snprintf(out, n, "an array of check names");
         break;
+    case FK_EVIDENCE:
+        join(gp_evidence_names, GP_EVIDENCE_COUNT, "\"", names, sizeof(names));
+        snprintf(out, n, "one of %s", names);
+        break;
+    case FK_SIGS:
+        snprintf(out, n, "an object of log signature names, each with {\"min\": N, "
+                         "\"max\": N, \"per_client\": X}");
+        break;
     }
 }
 
@@ -365,6 +373,72 @@ static int apply_names(const ctx *cx, gp_scenario *sc, const field *f, const jso
     return GP_OK;
 }
 
+/* One bound of a signature expectation: a whole number >= 0 (min, max) or a
+ * number >= 0 (per_client). */
+static int sig_bound(const ctx *cx, const char *path, const char *key, const json_t *v,
+                     gp_signature_expect *e)
+{
+    char got[GP_GOT_MAX];
+    render(v, got, sizeof(got));
+    if (strcmp(key, "per_client") == 0) {
+        if (!json_is_number(v) || !(json_number_value(v) >= 0.0))
+            return fail(cx, GP_ERR_INVALID_ARG, path, "expected a number >= 0, got %s", got);
+        e->per_client = json_number_value(v);
+        return GP_OK;
+    }
+    if (strcmp(key, "min") != 0 && strcmp(key, "max") != 0)
+        return fail(cx, GP_ERR_INVALID_ARG, path,
+                    "unknown field (allowed: min, max, per_client)");
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return fail(cx, GP_ERR_INVALID_ARG, path, "expected a whole number >= 0, got %s", got);
+    *(key[1] == 'i' ? &e->min : &e->max) = (int64_t)json_integer_value(v);
+    return GP_OK;
+}
+
+/* expect.log_signatures: {"incident.never_ready": {"min": 1}, ...}. */
+static int apply_sigs(const ctx *cx, gp_scenario *sc, const field *f, const json_t *v)
+{
+    if (!json_is_object(v))
+        return bad_json(cx, f->path, f, v);
+    if (json_object_size(v) > GP_EXPECT_SIGNATURES_MAX)
+        return fail(cx, GP_ERR_TOO_LONG, f->path, "more than %d signatures",
+                    GP_EXPECT_SIGNATURES_MAX);
+    gp_signature_expect list[GP_EXPECT_SIGNATURES_MAX];
+    uint32_t n = 0;
+    const char *name;
+    const json_t *bounds;
+    json_object_foreach((json_t *)v, name, bounds) {
+        char path[GP_FIELD_PATH_MAX], known[600];
+        snprintf(path, sizeof(path), "%s.%s", f->path, name);
+        if (!gp_scenario_signature_known(name)) {
+            join(gp_signature_names, GP_SIGNATURE_COUNT, "", known, sizeof(known));
+            return fail(cx, GP_ERR_INVALID_ARG, path,
+                        "unknown log signature (known: %s)", known);
+        }
+        if (!json_is_object(bounds) || json_object_size(bounds) == 0)
+            return fail(cx, GP_ERR_INVALID_ARG, path,
+                        "expected an object with min, max and/or per_client");
+        gp_signature_expect *e = &list[n++];
+        memset(e, 0, sizeof(*e));
+        snprintf(e->name, sizeof(e->name), "%s", name);
+        e->min = e->max = -1;
+        e->per_client = -1.0;
+        const char *key;
+        const json_t *b;
+        json_object_foreach((json_t *)bounds, key, b) {
+            char bpath[GP_FIELD_PATH_MAX + 16];
+            snprintf(bpath, sizeof(bpath), "%s.%s", path, key);
+            int rc = sig_bound(cx, bpath, key, b, e);
+            if (rc != GP_OK)
+                return rc;
+        }
+    }
+    memset(sc->expect.signatures, 0, sizeof(sc->expect.signatures));
+    memcpy(sc->expect.signatures, list, n * sizeof(list[0]));
+    sc->expect.signatures_len = n;
+    return GP_OK;
+}
+
 /* Sets field f from JSON value v, checking that value alone. */
 static int apply_leaf(const ctx *cx, gp_scenario *sc, const field *f, const json_t *v)
 {
@@ -393,6 +467,13 @@ static int apply_leaf(const ctx *cx, gp_scenario *sc, const field *f, const json
     case FK_BUGS:
     case FK_CHECKS:
         return apply_names(cx, sc, f, v);
+    case FK_EVIDENCE:
+        if ((i = name_index(v, gp_evidence_names, GP_EVIDENCE_COUNT)) < 0)
+            return bad_json(cx, f->path, f, v);
+        *(gp_evidence *)gp_field_at(sc, f) = (gp_evidence)i;
+        return GP_OK;
+    case FK_SIGS:
+        return apply_sigs(cx, sc, f, v);
     }
     return fail(cx, GP_ERR_INVALID_ARG, f->path, "unsupported field kind");
 }
@@ -498,6 +579,25 @@ static int check_field(const ctx *cx, const gp_scenario *sc, const field *f)
                 if (strcmp(sc->expect.violations[j], name) == 0)
                     return fail(cx, GP_ERR_INVALID_ARG, f->path,
                                 "check \"%s\" listed twice", name);
+        }
+        return GP_OK;
+    case FK_EVIDENCE: {
+        gp_evidence e = *(const gp_evidence *)p;
+        snprintf(got, sizeof(got), "%d", (int)e);
+        return gp_evidence_name(e) ? GP_OK : bad_value(cx, f->path, f, got);
+    }
+    case FK_SIGS:
+        if (sc->expect.signatures_len > GP_EXPECT_SIGNATURES_MAX)
+            return fail(cx, GP_ERR_TOO_LONG, f->path, "more than %d signatures",
+                        GP_EXPECT_SIGNATURES_MAX);
+        for (uint32_t i = 0; i < sc->expect.signatures_len; i++) {
+            const gp_signature_expect *e = &sc->expect.signatures[i];
+            if (!gp_scenario_signature_known(e->name))
+                return fail(cx, GP_ERR_INVALID_ARG, f->path, "unknown signature at [%u]", i);
+            if (e->min >= 0 && e->max >= 0 && e->min > e->max)
+                return fail(cx, GP_ERR_INVALID_ARG, f->path,
+                            "%s: min (%lld) is greater than max (%lld)", e->name,
+                            (long long)e->min, (long long)e->max);
         }
         return GP_OK;
     }

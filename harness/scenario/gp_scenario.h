@@ -23,6 +23,8 @@
 #define GP_CLIENTS_MAX 10000000u
 #define GP_EXPECT_VIOLATIONS_MAX 16
 #define GP_CHECK_NAME_MAX 48
+#define GP_EXPECT_SIGNATURES_MAX 16
+#define GP_SIGNATURE_NAME_MAX 64
 
 typedef enum gp_arrival {
     GP_ARRIVAL_ALL_AT_ONCE = 0, /* every client starts at t = 0 */
@@ -57,11 +59,42 @@ typedef enum gp_bad_token {
     GP_BAD_TOKEN_COUNT
 } gp_bad_token;
 
+/* Whether the server under test offers a kind of evidence (expect.server_*). */
+typedef enum gp_evidence {
+    GP_EVIDENCE_REQUIRED = 0, /* it must: a check that cannot read it fails */
+    GP_EVIDENCE_NONE,         /* it does not: the checks that need it are not judged */
+    GP_EVIDENCE_COUNT
+} gp_evidence;
+
+/* The latencies expect.latency puts thresholds on. */
+typedef enum gp_latency_expect_kind {
+    GP_LATX_READY = 0,    /* start -> connection_ready */
+    GP_LATX_FIRST_EVENT,  /* request sent -> its first event */
+    GP_LATX_COMPLETED,    /* request sent -> its answer */
+    GP_LATX_COUNT
+} gp_latency_expect_kind;
+
+/* Thresholds in ms (virtual in simulation, real live); 0: none. */
+typedef struct gp_latency_expect {
+    uint32_t p50_ms, p90_ms, p99_ms, max_ms;
+} gp_latency_expect;
+
+/* expect.log_signatures.<name>: how often a log signature may appear in the
+ * run.  -1: no bound.  per_client < 0: no per-client figure; otherwise the
+ * count must be exactly per_client x clients. */
+typedef struct gp_signature_expect {
+    char name[GP_SIGNATURE_NAME_MAX];
+    int64_t min, max;
+    double per_client;
+} gp_signature_expect;
+
 /* Names used in files and reports: "connecting", ...; "bad_signature", ... */
 const char *gp_phase_name(gp_phase p);
 const char *gp_bad_token_name(gp_bad_token t);
 const char *gp_arrival_name(gp_arrival a);
 const char *gp_latency_dist_name(gp_latency_dist d);
+const char *gp_evidence_name(gp_evidence e);
+const char *gp_latency_expect_name(gp_latency_expect_kind k); /* "ready_ms", ... */
 
 typedef struct gp_scenario {
     char name[GP_SCENARIO_NAME_MAX];
@@ -120,6 +153,12 @@ typedef struct gp_scenario {
         double min_completion_rate;         /* expect.min_completion_rate */
         uint32_t violations_len;            /* expect.violations */
         char violations[GP_EXPECT_VIOLATIONS_MAX][GP_CHECK_NAME_MAX];
+        gp_latency_expect latency[GP_LATX_COUNT]; /* expect.latency.<kind>_ms.<p> */
+        gp_evidence server_health;          /* expect.server_health */
+        gp_evidence server_log;             /* expect.server_log */
+        uint32_t signatures_len;            /* expect.log_signatures */
+        gp_signature_expect signatures[GP_EXPECT_SIGNATURES_MAX];
+        uint32_t server_memory_per_connection_bytes; /* 0: no budget */
     } expect;
 
     struct {
@@ -163,5 +202,12 @@ char *gp_scenario_to_json(const gp_scenario *sc);
 
 /* True when `name` is one of the run checks (gp_check names). */
 bool gp_scenario_check_name_known(const char *name);
+
+/* True when `name` is one of the log signatures (gp_signatures_list.h). */
+bool gp_scenario_signature_known(const char *name);
+
+/* The expectation of signature `name` in sc, or NULL when sc sets none. */
+const gp_signature_expect *gp_scenario_signature_expect(const gp_scenario *sc,
+                                                        const char *name);
 
 #endif

@@ -41,6 +41,23 @@ const char *const gp_check_names[GP_SC_CHECK_COUNT] = {
 #undef GP_CHECK_NAME
 };
 
+const char *const gp_evidence_names[GP_EVIDENCE_COUNT] = {
+    [GP_EVIDENCE_REQUIRED] = "required",
+    [GP_EVIDENCE_NONE] = "none",
+};
+
+const char *const gp_signature_names[GP_SIGNATURE_COUNT] = {
+#define GP_SIG_NAME(e, name, level, re, group, what) name,
+    GP_SIGNATURE_MAP(GP_SIG_NAME)
+#undef GP_SIG_NAME
+};
+
+static const char *const gp_latency_expect_names[GP_LATX_COUNT] = {
+    [GP_LATX_READY] = "ready_ms",
+    [GP_LATX_FIRST_EVENT] = "first_event_ms",
+    [GP_LATX_COMPLETED] = "completed_ms",
+};
+
 /* Each returns NULL out of range, like gp_bug_name(). */
 const char *gp_phase_name(gp_phase p)
 {
@@ -60,6 +77,33 @@ const char *gp_arrival_name(gp_arrival a)
 const char *gp_latency_dist_name(gp_latency_dist d)
 {
     return (unsigned)d < GP_LATENCY_COUNT ? gp_latency_names[d] : NULL;
+}
+
+const char *gp_evidence_name(gp_evidence e)
+{
+    return (unsigned)e < GP_EVIDENCE_COUNT ? gp_evidence_names[e] : NULL;
+}
+
+const char *gp_latency_expect_name(gp_latency_expect_kind k)
+{
+    return (unsigned)k < GP_LATX_COUNT ? gp_latency_expect_names[k] : NULL;
+}
+
+bool gp_scenario_signature_known(const char *name)
+{
+    for (size_t i = 0; name && i < GP_SIGNATURE_COUNT; i++)
+        if (strcmp(name, gp_signature_names[i]) == 0)
+            return true;
+    return false;
+}
+
+const gp_signature_expect *gp_scenario_signature_expect(const gp_scenario *sc,
+                                                        const char *name)
+{
+    for (uint32_t i = 0; i < sc->expect.signatures_len; i++)
+        if (strcmp(sc->expect.signatures[i].name, name) == 0)
+            return &sc->expect.signatures[i];
+    return NULL;
 }
 
 /* Exact, case-sensitive; NULL is unknown. */
@@ -85,6 +129,9 @@ bool gp_scenario_check_name_known(const char *name)
 #define RATE(p, m) {p, FK_RATE, OFF(m), 0, 0}
 #define KIND(p, k, m) {p, k, OFF(m), 0, 0}
 #define RANGE(p, m) U32_ANY(p ".min", m.min_ms), U32_ANY(p ".max", m.max_ms)
+#define LATX(p, k)                                                             \
+    U32_ANY(p ".p50", expect.latency[k].p50_ms), U32_ANY(p ".p90", expect.latency[k].p90_ms), \
+    U32_ANY(p ".p99", expect.latency[k].p99_ms), U32_ANY(p ".max", expect.latency[k].max_ms)
 
 /* File order: to_json writes keys in this order, and the unknown-field
  * errors list the allowed ones in it.  Keep each object's fields together. */
@@ -133,6 +180,13 @@ const field gp_fields[] = {
     RATE("expect.min_transition_success_rate", expect.min_transition_success_rate),
     RATE("expect.min_completion_rate", expect.min_completion_rate),
     KIND("expect.violations", FK_CHECKS, expect),
+    LATX("expect.latency.ready_ms", GP_LATX_READY),
+    LATX("expect.latency.first_event_ms", GP_LATX_FIRST_EVENT),
+    LATX("expect.latency.completed_ms", GP_LATX_COMPLETED),
+    KIND("expect.server_health", FK_EVIDENCE, expect.server_health),
+    KIND("expect.server_log", FK_EVIDENCE, expect.server_log),
+    KIND("expect.log_signatures", FK_SIGS, expect),
+    U32_ANY("expect.server_memory_per_connection_bytes", expect.server_memory_per_connection_bytes),
     U32_POS("report.bucket_ms", report.bucket_ms),
     U32_POS("live.handshakes_in_flight", live.handshakes_in_flight),
     U32_ANY("live.source_addresses", live.source_addresses),

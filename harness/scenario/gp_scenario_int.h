@@ -9,6 +9,7 @@
 
 #include "gp_checks_list.h"
 #include "gp_scenario.h"
+#include "gp_signatures_list.h"
 
 #define GP_FIELD_PATH_MAX 256 /* longer paths are unknown fields */
 #define GP_ARRIVAL_COUNT 3
@@ -31,6 +32,8 @@ typedef enum field_kind {
     FK_LATENCY, /* gp_latency_dist by name */
     FK_BUGS,    /* gp_bug_set from an array of bug names */
     FK_CHECKS,  /* expect.violations from an array of check names */
+    FK_EVIDENCE, /* gp_evidence by name */
+    FK_SIGS,    /* expect.log_signatures: an object of signature -> bounds */
 } field_kind;
 
 typedef struct field {
@@ -51,6 +54,8 @@ extern const char *const gp_bad_token_names[GP_BAD_TOKEN_COUNT];
 extern const char *const gp_arrival_names[GP_ARRIVAL_COUNT];
 extern const char *const gp_latency_names[GP_LATENCY_COUNT];
 extern const char *const gp_check_names[GP_SC_CHECK_COUNT];
+extern const char *const gp_evidence_names[GP_EVIDENCE_COUNT];
+extern const char *const gp_signature_names[GP_SIGNATURE_COUNT];
 
 /* Every settable field, in file order (to_json writes them so, and the
  * unknown-field errors list them so). */

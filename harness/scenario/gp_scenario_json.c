@@ -56,6 +56,28 @@ static json_t *field_json(const gp_scenario *sc, const field *f)
         }
         return a;
     }
+    case FK_EVIDENCE: {
+        const char *name = gp_evidence_name(*(const gp_evidence *)p);
+        return name ? json_string(name) : NULL;
+    }
+    case FK_SIGS: {
+        json_t *o = json_object();
+        for (uint32_t i = 0; o && i < sc->expect.signatures_len; i++) {
+            const gp_signature_expect *e = &sc->expect.signatures[i];
+            json_t *b = json_object();
+            if (b && e->min >= 0)
+                json_object_set_new(b, "min", json_integer((json_int_t)e->min));
+            if (b && e->max >= 0)
+                json_object_set_new(b, "max", json_integer((json_int_t)e->max));
+            if (b && e->per_client >= 0.0)
+                json_object_set_new(b, "per_client", json_real(e->per_client));
+            if (!b || json_object_set_new(o, e->name, b) != 0) {
+                json_decref(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
     }
     return NULL;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gp_error.h"
+#include "gp_checks.h"
 #include "gp_registry.h"
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -37,52 +38,7 @@ void gp_sim_tracef(gp_sim *s, uint32_t client, const char *fmt, ...)
     s->opt->trace(s->opt->trace_ctx, line);
 }
 
-static gp_state conn_state(gp_sim *s, uint32_t i)
-{
-    sim_link *l = &s->links[i];
-    if (!l->server_open || l->server_closed)
-        return GP_STATE_COUNT;
-    gp_state st = gp_server_conn_state(s->srv, l->h);
-    return st;
-}
-
-void gp_sim_fault(gp_sim *s, gp_fault f, uint32_t i)
-{
-    gp_state st = conn_state(s, i);
-    gp_run_fault(s->run, f, st);
-    gp_sim_tracef(s, i, "FAULT %s (server state %s)", gp_fault_name(f),
-           st == GP_STATE_COUNT ? "none" : gp_state_name(st));
-}
-
-/* After any call into the server on behalf of client i: attribute what the
- * server's running totals say happened to that connection. */
-static void attribute(gp_sim *s, uint32_t i)
-{
-    gp_server_tally t;
-    gp_server_tally_get(s->srv, &t);
-    uint8_t *f = &s->run->flags[i];
-    if (t.stuck_detected != s->tally.stuck_detected)
-        *f |= GP_CF_STUCK;
-    if (t.transitions_failed != s->tally.transitions_failed)
-        *f |= GP_CF_INVALID;
-    if (t.id_mismatches != s->tally.id_mismatches)
-        *f |= GP_CF_MISMATCH;
-    if (t.requests_failed != s->tally.requests_failed)
-        for (uint64_t k = s->tally.requests_failed; k < t.requests_failed; k++)
-            gp_sim_fault(s, GP_FAULT_AGENT_FAILURE, i);
-    s->tally = t;
-}
 /* ---- events --------------------------------------------------------------- */
-
-static void settle(gp_sim *s, uint32_t i, uint8_t outcome_before)
-{
-    gp_vclient *c = &s->run->clients[i];
-    if (outcome_before == GP_VC_PENDING && c->outcome != GP_VC_PENDING) {
-        s->pending--;
-        gp_sim_tracef(s, i, "client outcome: %s%s%s", gp_vc_outcome_name(c->outcome),
-               c->failure ? " - " : "", c->failure ? gp_vc_failure_text(c->failure) : "");
-    }
-}
 
 static void on_client_start(gp_sim *s, uint32_t i)
 {
@@ -94,32 +50,11 @@ static void on_client_start(gp_sim *s, uint32_t i)
         if (gp_vclient_token(&s->sh, c, token, sizeof(token)) == GP_OK)
             bearer = strdup(token);
     }
-    gp_sim_tracef(s, i, "client starts connecting (%s auth)", c->plan.header_auth ? "header" : "message");
     uint64_t at = s->now + gp_sim_latency(s);
     l->open_sent = true;
     l->last_to_server = at;
     gp_sim_push(s, at, EV_SERVER_OPEN, i, 0, bearer);
-    if (c->plan.bad_token >= 0 && c->plan.header_auth)
-        gp_sim_fault(s, (gp_fault)(GP_FAULT_BAD_SIGNATURE + c->plan.bad_token), i);
-    gp_vclient_start(&s->sh, c);
-    if (c->plan.disconnect == GP_PHASE_CONNECTING)
-        gp_sim_fault(s, GP_FAULT_DISCONNECT_CONNECTING, i);
-}
-
-static void grow_slots(gp_sim *s, size_t slot)
-{
-    if (slot < s->slot_cap)
-        return;
-    size_t cap = s->slot_cap ? s->slot_cap : 1024;
-    while (cap <= slot)
-        cap *= 2;
-    uint32_t *grown = realloc(s->slot_client, cap * sizeof(*grown));
-    if (!grown) {
-        s->nomem = true;
-        return;
-    }
-    s->slot_client = grown;
-    s->slot_cap = cap;
+    gp_drive_start(s->run, i);
 }
 
 static void on_server_open(gp_sim *s, uint32_t i, char *bearer)
@@ -130,18 +65,20 @@ static void on_server_open(gp_sim *s, uint32_t i, char *bearer)
     free(bearer);
     if (rc != GP_OK) {
         gp_sim_tracef(s, i, "server refuses the connection: %s", gp_err_message(rc));
+        s->run->wire.refused++;
+        gp_drive_fact(s->run, i, GP_FACT_REFUSED, 0);
         l->server_closed = true;
         if (!l->client_closed)
-            gp_sim_push(s, s->now + gp_sim_latency(s), EV_CLIENT_CLOSED, i, 1013, NULL);
+            gp_sim_push(s, s->now + gp_sim_latency(s), EV_CLIENT_CLOSED, i,
+                        GP_CLOSE_TRY_AGAIN, NULL);
         return;
     }
     l->server_open = true;
-    s->run->flags[i] |= GP_CF_OPENED;
-    size_t slot = (size_t)(l->h & 0xffffffffu) - 1;
-    grow_slots(s, slot);
-    if (slot < s->slot_cap)
-        s->slot_client[slot] = i;
+    s->open_links++;
+    s->run->wire.opens++;
     char *id = strdup(gp_server_conn_id(s->srv, l->h));
+    if (!id)
+        s->nomem = true;
     gp_sim_tracef(s, i, "server opens connection %s (CONNECTING)", id ? id : "?");
     uint64_t accept_at = s->now + c->plan.accept_delay_ms;
     if (c->plan.accept_race) {
@@ -154,7 +91,7 @@ static void on_server_open(gp_sim *s, uint32_t i, char *bearer)
     } else {
         if (c->plan.slow_accept) {
             accept_at = s->now + s->sc->faults.slow_accept_ms;
-            gp_sim_fault(s, GP_FAULT_SLOW_ACCEPT, i);
+            gp_drive_fact(s->run, i, GP_FACT_SLOW_ACCEPT, 0);
         }
         /* the 101 leaves when accept completes, ahead of anything else the
          * server sends on this connection */
@@ -162,7 +99,6 @@ static void on_server_open(gp_sim *s, uint32_t i, char *bearer)
         gp_sim_push(s, l->last_to_client, EV_CLIENT_OPEN, i, 0, id);
     }
     gp_sim_push(s, accept_at, EV_SERVER_ACCEPT, i, 0, NULL);
-    attribute(s, i);
 }
 
 static void on_server_accept(gp_sim *s, uint32_t i)
@@ -171,24 +107,15 @@ static void on_server_accept(gp_sim *s, uint32_t i)
     if (!l->server_open || l->accepted)
         return;
     l->accepted = true;
-    gp_server_on_accept_complete(s->srv, l->h);
     gp_sim_tracef(s, i, "server accept completes");
-    attribute(s, i);
+    gp_server_on_accept_complete(s->srv, l->h);
 }
 
 static void on_client_open(gp_sim *s, uint32_t i, const char *id)
 {
-    gp_vclient *c = &s->run->clients[i];
     if (s->links[i].client_closed)
         return;
-    gp_sim_tracef(s, i, "client sees the socket open");
-    if (c->plan.early_message)
-        gp_sim_fault(s, GP_FAULT_EARLY_MESSAGE, i);
-    if (c->plan.bad_token >= 0 && !c->plan.header_auth)
-        gp_sim_fault(s, (gp_fault)(GP_FAULT_BAD_SIGNATURE + c->plan.bad_token), i);
-    gp_vclient_on_open(&s->sh, c, id);
-    if (c->plan.disconnect == GP_PHASE_AUTHENTICATING)
-        gp_sim_fault(s, GP_FAULT_DISCONNECT_AUTHENTICATING, i);
+    gp_drive_open(s->run, i, id);
 }
 
 static void on_to_server(gp_sim *s, uint32_t i, sim_msg *m)
@@ -197,25 +124,19 @@ static void on_to_server(gp_sim *s, uint32_t i, sim_msg *m)
     if (!l->server_open) /* closed already: the message is lost with it */
         return;
     if (l->accept_deferred && !l->accepted) {
-        gp_sim_fault(s, GP_FAULT_ACCEPT_RACE, i);
+        gp_drive_fact(s->run, i, GP_FACT_ACCEPT_RACE, 0);
         l->accept_deferred = false;
         gp_sim_push(s, s->now + 1, EV_SERVER_ACCEPT, i, 0, NULL);
     }
+    gp_drive_server_received(s->run, i, m->data, m->len);
     gp_server_on_message(s->srv, l->h, m->data, m->len, false);
-    attribute(s, i);
 }
 
 static void on_to_client(gp_sim *s, uint32_t i, sim_msg *m)
 {
-    gp_vclient *c = &s->run->clients[i];
     if (s->links[i].client_closed)
         return;
-    int before_ready = c->t_ready == 0, before_event = c->t_first_event == 0;
-    gp_vclient_on_message(&s->sh, c, m->data, m->len);
-    if (before_ready && c->t_ready && c->plan.disconnect == GP_PHASE_READY)
-        gp_sim_fault(s, GP_FAULT_DISCONNECT_READY, i);
-    if (before_event && c->t_first_event && c->plan.disconnect == GP_PHASE_PROCESSING)
-        gp_sim_fault(s, GP_FAULT_DISCONNECT_PROCESSING, i);
+    gp_drive_message(s->run, i, m->data, m->len, m->flags);
 }
 
 static void on_server_closed(gp_sim *s, uint32_t i)
@@ -226,7 +147,7 @@ static void on_server_closed(gp_sim *s, uint32_t i)
     gp_sim_tracef(s, i, "server sees the connection closed");
     gp_server_on_close(s->srv, l->h);
     l->server_open = false;
-    attribute(s, i);
+    s->open_links--;
 }
 
 static void on_client_closed(gp_sim *s, uint32_t i, int code)
@@ -235,41 +156,29 @@ static void on_client_closed(gp_sim *s, uint32_t i, int code)
     if (l->client_closed)
         return;
     l->client_closed = true;
-    gp_sim_tracef(s, i, "client sees the connection closed: %d", code);
-    gp_vclient_on_close(&s->sh, &s->run->clients[i], code);
+    gp_drive_close(s->run, i, code);
 }
 
 static void on_server_timer(gp_sim *s, uint64_t h, uint64_t packed)
 {
     gp_timer_kind kind = (gp_timer_kind)(packed >> 32);
-    uint32_t arg = (uint32_t)packed;
-    const char *id = h ? gp_server_conn_id(s->srv, h) : NULL;
-    size_t slot = (size_t)(h & 0xffffffffu);
-    uint32_t i = UINT32_MAX;
-    if (id && slot >= 1 && slot <= s->slot_cap)
-        i = s->slot_client[slot - 1];
-    gp_server_on_timer(s->srv, h, kind, arg);
-    if (i != UINT32_MAX)
-        attribute(s, i);
-    else
-        gp_server_tally_get(s->srv, &s->tally);
+    gp_server_on_timer(s->srv, h, kind, (uint32_t)packed);
 }
 
+/* A timeline row from what the judge observed. */
 static void sample(gp_sim *s)
 {
-    gp_server_tally t;
-    gp_server_tally_get(s->srv, &t);
+    const gp_judge *j = &s->run->judge;
     gp_timeline_row row = {.t_ms = s->now,
-                           .attempted = t.transitions_attempted - s->prev_attempted,
-                           .succeeded = t.transitions_succeeded - s->prev_succeeded,
-                           .active = gp_server_connection_count(s->srv),
+                           .attempted = j->attempted - s->prev_attempted,
+                           .succeeded = j->applied - s->prev_applied,
+                           .active = s->open_links,
                            .ready_total = s->run->ready,
                            .completed_total = s->run->completed};
-    const gp_registry *reg = gp_server_registry(s->srv);
     for (int st = 0; st <= GP_STATE_PROCESSING_READY; st++)
-        row.by_state[st] = gp_registry_count_state(reg, (gp_state)st);
-    s->prev_attempted = t.transitions_attempted;
-    s->prev_succeeded = t.transitions_succeeded;
+        row.by_state[st] = j->by_state[st];
+    s->prev_attempted = j->attempted;
+    s->prev_applied = j->applied;
     if (gp_run_add_row(s->run, &row) != GP_OK)
         s->nomem = true;
 }
@@ -277,8 +186,6 @@ static void sample(gp_sim *s)
 static void dispatch(gp_sim *s, gp_event *ev)
 {
     uint32_t i = ev->client;
-    uint8_t before = i < s->run->n_clients ? s->run->clients[i].outcome : 0;
-    uint64_t ready_before = i < s->run->n_clients ? s->run->clients[i].t_ready : 0;
     switch ((enum ev_kind)ev->kind) {
     case EV_CLIENT_START:
         on_client_start(s, i);
@@ -310,26 +217,26 @@ static void dispatch(gp_sim *s, gp_event *ev)
         ev->ptr = NULL;
         break;
     case EV_CLIENT_TIMER:
-        gp_vclient_on_timer(&s->sh, &s->run->clients[i],
-                            (gp_vc_timer)(ev->a >> 32), (uint32_t)ev->a);
+        gp_drive_timer(s->run, i, (gp_vc_timer)(ev->a >> 32), (uint32_t)ev->a);
         break;
     case EV_SAMPLE:
         sample(s);
-        if (s->pending || gp_server_connection_count(s->srv))
+        if (s->run->pending || s->open_links)
             gp_sim_push(s, s->now + s->sc->report.bucket_ms, EV_SAMPLE, UINT32_MAX, 0, NULL);
         break;
     }
     free(ev->ptr);
-    if (i < s->run->n_clients) {
-        gp_vclient *c = &s->run->clients[i];
-        if (!ready_before && c->t_ready)
-            s->run->ready++;
-        if (before == GP_VC_PENDING && c->outcome == GP_VC_COMPLETED)
-            s->run->completed++;
-        settle(s, i, before);
-    }
 }
 /* ---- the run --------------------------------------------------------------- */
+
+/* run->trace: the traced client's lines, stamped with the virtual time. */
+static void trace_line(void *ctx, const char *line)
+{
+    gp_sim *s = ctx;
+    char stamped[4200];
+    snprintf(stamped, sizeof(stamped), "%10llu ms  %s", (unsigned long long)s->now, line);
+    s->opt->trace(s->opt->trace_ctx, stamped);
+}
 
 static int setup(gp_sim *s, gp_run *run, const gp_sim_options *opt, char *err,
                  size_t err_len)
@@ -338,9 +245,18 @@ static int setup(gp_sim *s, gp_run *run, const gp_sim_options *opt, char *err,
     s->run = run;
     s->sc = sc;
     s->opt = opt;
+    run->sh = &s->sh;
+    run->trace_client = opt->trace ? opt->trace_client : UINT32_MAX;
+    run->trace = trace_line;
+    run->trace_ctx = s;
     gp_eventq_init(&s->q);
     gp_rng_seed(&s->net_rng, gp_rng_derive(sc->seed, 0xffffffff01ULL));
     gp_rng_seed(&s->core_rng, gp_rng_derive(sc->seed, 0xffffffff02ULL));
+    s->links = calloc(run->n_clients, sizeof(*s->links));
+    if (!s->links) {
+        snprintf(err, err_len, "out of memory setting up the simulation");
+        return GP_ERR_NOMEM;
+    }
     gp_sim_env_init(s);
     gp_server_config cfg;
     gp_server_config_defaults(&cfg);
@@ -359,16 +275,19 @@ static int setup(gp_sim *s, gp_run *run, const gp_sim_options *opt, char *err,
                  gp_err_message(rc));
         return rc;
     }
+    run->mem.base_count = s->alloc.count;
+    run->mem.base_bytes = s->alloc.bytes;
     s->wrong_key = gp_jwt_key_create("not-the-server-secret", 21);
     s->sh.sc = sc;
     s->sh.wrong_key = s->wrong_key;
     s->sh.epoch_s = (int64_t)(GP_SIM_EPOCH_MS / 1000);
     s->sh.key = gp_jwt_key_create(cfg.jwt_secret, cfg.jwt_secret_len);
-    s->links = calloc(run->n_clients, sizeof(*s->links));
-    if (!s->wrong_key || !s->sh.key || !s->links) {
+    if (!s->wrong_key || !s->sh.key) {
         snprintf(err, err_len, "out of memory setting up the simulation");
         return GP_ERR_NOMEM;
     }
+    run->wire.complete = true;
+    run->evidence = GP_EV_LIFECYCLE | GP_EV_LOG | GP_EV_HEALTH | GP_EV_REGISTRY | GP_EV_MEMORY;
     return GP_OK;
 }
 
@@ -383,13 +302,27 @@ static void teardown(gp_sim *s)
     gp_jwt_key_destroy((gp_jwt_key *)s->sh.key);
     gp_jwt_key_destroy(s->wrong_key);
     free(s->links);
-    free(s->slot_client);
+    s->run->sh = NULL;
+    s->run->trace = NULL;
+}
+
+/* The server's side at the end: its figures, its registry, what it holds. */
+static void read_server(gp_sim *s)
+{
+    gp_run *run = s->run;
+    gp_server_health(s->srv, &run->health);
+    run->registry_left = gp_registry_count(gp_server_registry(s->srv));
+    run->mem.known = true;
+    run->mem.end_count = s->alloc.count;
+    run->mem.end_bytes = s->alloc.bytes;
+    run->mem.peak_count = s->alloc.peak_count;
+    run->mem.peak_bytes = s->alloc.peak_bytes;
 }
 
 int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len)
 {
     gp_sim s = {0};
-    gp_sim_options none = {.trace_client = UINT32_MAX};
+    gp_sim_options none = {.trace_client = UINT32_MAX, .server_log_level = GP_LOG_WARNING};
     if (!opt)
         opt = &none;
     int rc = setup(&s, run, opt, err, err_len);
@@ -401,7 +334,6 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
     for (uint32_t i = 0; i < run->n_clients; i++)
         gp_sim_push(&s, run->clients[i].plan.start_ms, EV_CLIENT_START, i, 0, NULL);
     gp_sim_push(&s, run->sc.report.bucket_ms, EV_SAMPLE, UINT32_MAX, 0, NULL);
-    s.pending = run->n_clients;
     gp_event ev;
     uint64_t next_progress = 0;
     while (!s.nomem && gp_eventq_pop(&s.q, &ev)) {
@@ -410,14 +342,15 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
                 free(ev.ptr);
             break;
         }
+        assert(ev.at_ms >= s.now); /* virtual time never goes back */
         s.now = ev.at_ms;
         dispatch(&s, &ev);
         run->events++;
         if (opt->progress && run->events >= next_progress) {
-            opt->progress(opt->progress_ctx, run->n_clients - s.pending, run->n_clients);
+            opt->progress(opt->progress_ctx, run->n_clients - run->pending, run->n_clients);
             next_progress = run->events + 65536;
         }
-        if (s.pending == 0 && gp_server_connection_count(s.srv) == 0)
+        if (run->pending == 0 && s.open_links == 0)
             break;
     }
     if (s.nomem) {
@@ -427,12 +360,11 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
     }
     sample(&s); /* the last, partial bucket */
     run->end_ms = s.now;
-    gp_server_health(s.srv, &run->health);
-    run->health_known = true;
-    run->registry_left = gp_registry_count(gp_server_registry(s.srv));
+    read_server(&s);
+    gp_drive_finish(run, s.now);
     if (opt->progress)
         opt->progress(opt->progress_ctx, run->n_clients, run->n_clients);
     teardown(&s);
-    gp_run_judge(run);
+    gp_checks_judge(run);
     return GP_OK;
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gp_run.h"
 
@@ -31,13 +32,20 @@ typedef struct gp_sim_options {
      * drives the schedule with its input bytes this way. */
     uint64_t (*choose)(void *ctx);
     void *choose_ctx;
+    /* The core's log lines at server_log_level and up go to server_log (NULL:
+     * nowhere, and server_log_level does not matter), in goldpath-server's
+     * format on the virtual clock; the log oracle reads every WARNING and
+     * ERROR line either way. */
+    FILE *server_log;
+    gp_log_level server_log_level;
 } gp_sim_options;
 
 /* The Unix time (ms) of virtual time 0: fixed, so tokens and ids repeat. */
 #define GP_SIM_EPOCH_MS 1757498281000ULL
 
-/* Runs run->sc in simulation, filling `run` (clients, ledger, timeline,
- * health, flags; then gp_run_judge).  `run` must come from gp_run_init.
+/* Runs run->sc in simulation, filling `run` (clients, facts, the judge's
+ * observations, ledger, timeline, the server's figures; then the checks of
+ * gp_checks_judge).  `run` must come from gp_run_init.
  * Returns GP_OK, or a negative gp_err with a sentence in err (out of memory,
  * the core refusing the server settings). */
 int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err,

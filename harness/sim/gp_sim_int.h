@@ -1,13 +1,15 @@
 /* gp_sim_int.h: the simulator's internals, shared by its files: gp_sim.c
  * (events and the run), gp_sim_net.c (the simulated network) and
- * gp_sim_env.c (the core's environment and the clients' I/O).  Not for
- * drivers: the interface is gp_sim.h. */
+ * gp_sim_env.c (the core's environment, its allocator and log, and the
+ * clients' I/O).  Not for drivers: the interface is gp_sim.h. */
 #ifndef GP_SIM_INT_H
 #define GP_SIM_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "gp_drive.h"
 #include "gp_eventq.h"
 #include "gp_sim.h"
 
@@ -27,6 +29,7 @@ enum ev_kind {
 
 typedef struct sim_msg {
     size_t len;
+    unsigned flags; /* GP_VC_DELIVERY_* (a network copy) */
     char data[];
 } sim_msg;
 
@@ -46,6 +49,12 @@ typedef struct sim_link {
     bool reset;
 } sim_link;
 
+/* The core's allocator: counts what the core holds (gp_mem_figures). */
+typedef struct sim_alloc {
+    gp_allocator a;
+    uint64_t count, bytes, peak_count, peak_bytes;
+} sim_alloc;
+
 typedef struct gp_sim {
     gp_run *run;
     const gp_scenario *sc;
@@ -54,15 +63,13 @@ typedef struct gp_sim {
     uint64_t now;
     gp_rng net_rng, core_rng;
     gp_env env;
+    sim_alloc alloc;
     gp_server *srv;
     gp_vc_shared sh;
     gp_jwt_key *wrong_key;
     sim_link *links;
-    uint32_t *slot_client; /* server slot -> client index */
-    size_t slot_cap;
-    uint64_t pending; /* clients not yet finished */
-    gp_server_tally tally;
-    uint64_t prev_attempted, prev_succeeded;
+    uint64_t open_links;  /* connections the server has and has not seen closed */
+    uint64_t prev_attempted, prev_applied;
     bool nomem;
 } gp_sim;
 
@@ -71,19 +78,21 @@ void gp_sim_push(gp_sim *s, uint64_t at, enum ev_kind kind, uint32_t client,
                  uint64_t a, void *ptr);
 void gp_sim_tracef(gp_sim *s, uint32_t client, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Counts fault f for client i in the ledger, with its connection's state. */
-void gp_sim_fault(gp_sim *s, gp_fault f, uint32_t i);
 
 /* gp_sim_net.c */
 /* One network latency draw, from the scenario's distribution. */
 uint64_t gp_sim_latency(gp_sim *s);
 /* Carries len bytes between the two sides of client i's connection, with
- * the scenario's loss, duplication and reordering. */
+ * the scenario's loss, duplication and reordering, recording each as a fact.
+ * tag: the client's GP_VC_TAG_* of a message to the server. */
 void gp_sim_carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
-                  size_t len);
+                  size_t len, unsigned tag);
 
 /* gp_sim_env.c */
-/* Fills s->env (the core's environment) and s->sh.io (the clients' I/O). */
+/* Fills s->env (the core's environment and allocator) and s->sh.io (the
+ * clients' I/O). */
 void gp_sim_env_init(gp_sim *s);
+/* Client index of a transport the simulator handed the core. */
+uint32_t gp_sim_client_of(const void *transport);
 
 #endif

@@ -33,6 +33,8 @@ typedef enum gp_obs_kind {
     GP_OBS_STEP = 0,     /* a lifecycle step was attempted on a machine */
     GP_OBS_REGISTERED,   /* a machine was registered (state CONNECTING) */
     GP_OBS_UNREGISTERED, /* a machine left the registry (state: `from`) */
+    GP_OBS_AGENT_FAILURE, /* the server chose to fail request `request_id`
+                             (its configured agent_failure_rate) */
 } gp_obs_kind;
 
 typedef struct gp_observation {
@@ -42,6 +44,7 @@ typedef struct gp_observation {
     int from, to;      /* gp_state values: the step attempted (STEP) */
     int after;         /* the machine's state after the call */
     bool applied;      /* STEP: the core reports it applied the step */
+    const char *request_id; /* AGENT_FAILURE: the request */
     uint64_t at_ms;    /* env->now_ms() when it happened */
 } gp_observation;
 

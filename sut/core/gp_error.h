@@ -26,7 +26,8 @@
     X(JWT_SUB, -17, "token subject is missing or malformed")                   \
     X(JWT_EXP, -18, "token expiry is missing or malformed")                    \
     X(CRYPTO, -19, "cryptographic library failure")                            \
-    X(UNKNOWN_BUG, -20, "unknown bug name")
+    X(UNKNOWN_BUG, -20, "unknown bug name")                                    \
+    X(IO, -21, "input/output error (a file could not be read or written)")
 
 typedef enum gp_err {
     GP_OK = 0,

@@ -18,6 +18,7 @@ void gp_server_health(const gp_server *srv, gp_health *out)
     out->shutting_down = srv->shutting_down;
     out->active_connections = srv->live;
     out->registry_size = gp_registry_count(srv->reg);
+    out->registry_known = true;
     for (int s = 0; s < GP_STATE_COUNT; s++)
         out->by_state[s] = gp_registry_count_state(srv->reg, (gp_state)s);
     out->stuck_in_connecting =

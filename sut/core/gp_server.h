@@ -49,6 +49,7 @@ typedef struct gp_health {
     bool shutting_down;
     uint64_t active_connections;
     uint64_t registry_size;       /* machines in the state registry */
+    bool registry_known;          /* registry_size was reported (a reader's flag) */
     uint64_t by_state[GP_STATE_COUNT];
     uint64_t stuck_in_connecting; /* now: not ready, not terminal, too long */
     double state_transition_success_rate;

@@ -69,9 +69,16 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
     gp_agent_plan(&srv->cfg.agent, env_draw, (void *)srv->env, r->delays_ms);
     if (srv->cfg.agent_failure_rate > 0.0) {
         double u = (double)(srv->env->random_u64(srv->env->ctx) >> 11) * 0x1.0p-53;
-        if (u < srv->cfg.agent_failure_rate)
+        if (u < srv->cfg.agent_failure_rate) {
             r->fail_at_step =
                 (uint8_t)(1 + srv->env->random_u64(srv->env->ctx) % (GP_AGENT_STEPS - 1));
+            gp_observation o = {.kind = GP_OBS_AGENT_FAILURE, .transport = c->transport,
+                                .id = c->machine->id, .from = (int)c->machine->state,
+                                .to = (int)c->machine->state, .after = (int)c->machine->state,
+                                .request_id = r->request_id,
+                                .at_ms = srv->env->now_ms(srv->env->ctx)};
+            gp_env_observe(srv->env, &o);
+        }
     }
     c->requests_active++;
     srv->counters.requests_total++;

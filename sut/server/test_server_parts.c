@@ -193,6 +193,29 @@ static void log_format_is_the_incidents(void **state)
     assert_non_null(strstr(small, ".000001Z ERROR a"));
 }
 
+/* Whatever a client smuggles into a logged text, one call is one line. */
+static void log_escapes_control_bytes(void **state)
+{
+    (void)state;
+    char out[256];
+    gp_srv_log_escape(out, sizeof(out), "a\nb\rc\td\\e\x1b[31mf\x7fg\x01");
+    assert_string_equal(out, "a\\nb\\rc\\td\\\\e\\x1b[31mf\\x7fg\\x01");
+    /* UTF-8 is kept; broken UTF-8, C1 controls (NEL) and U+2028 are not. */
+    gp_srv_log_escape(out, sizeof(out), "caf\xc3\xa9 \xff\xc3 \xc2\x85 \xe2\x80\xa8 \xed\xa0\x80");
+    assert_string_equal(out, "caf\xc3\xa9 \\xff\\xc3 \\xc2\\x85 \\xe2\\x80\\xa8 "
+                             "\\xed\\xa0\\x80");
+    /* Cut between escapes, never inside one. */
+    assert_int_equal(gp_srv_log_escape(out, 5, "ab\ncd"), 4);
+    assert_string_equal(out, "ab\\n");
+    assert_int_equal(gp_srv_log_escape(out, 4, "ab\ncd"), 2);
+    char buf[128];
+    size_t n = gp_srv_log_format(buf, sizeof(buf), 1757498283224757ULL, "INFO",
+                                 "id r-1\n2025-09-10T09:58:03.000000Z ERROR forged");
+    assert_int_equal(n, strlen(buf));
+    assert_ptr_equal(strchr(buf, '\n'), buf + n - 1); /* one line */
+    assert_non_null(strstr(buf, "r-1\\n2025"));
+}
+
 static void fdlimit_fits_or_explains(void **state)
 {
     (void)state;
@@ -224,6 +247,7 @@ int main(void)
         cmocka_unit_test(flags_defaults_and_values),
         cmocka_unit_test(flags_errors_name_the_flag),
         cmocka_unit_test(log_format_is_the_incidents),
+        cmocka_unit_test(log_escapes_control_bytes),
         cmocka_unit_test(fdlimit_fits_or_explains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
 #include "gp_outq.h"
 #include "gp_server.h"
 #include "gp_srv_flags.h"
-#include "gp_eventq.h"
+#include "gp_srv_timers.h"
 
 /* Largest payload queued for one connection before it is closed as a client
  * that does not read (bytes).  The reference agent's events are small; this
@@ -66,7 +66,7 @@ typedef struct gp_srv {
     uint64_t accept_fd_max;     /* sockets above this fd are dropped */
     uint64_t fd_guard_logged_ms; /* last "near the fd limit" line (monotonic) */
     /* timers */
-    gp_eventq timers; /* the core's timers: kind, client = arg, a = conn */
+    gp_srv_timers timers; /* the core's timers, and the driver's accept delays */
     lws_sorted_usec_list_t timer_sul;
     uint64_t timer_sul_due_ms;  /* UINT64_MAX: not armed */
     uint64_t last_now_ms;       /* now_ms never goes backwards */
@@ -88,10 +88,14 @@ void gp_srv_env_init(gp_srv *srv);
 uint64_t gp_srv_mono_ms(void);
 /* Frees what the timers hold (call after the lws context is gone). */
 void gp_srv_env_free(gp_srv *srv);
+/* Drops the timers of a connection the core has just closed. */
+void gp_srv_env_conn_closed(gp_srv *srv, gp_conn_handle h);
 
 /* ---- gp_srv_ws.c ---- */
 
 int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s);
+/* Completes a connection's accept (now, or from its GP_TIMER_ACCEPT). */
+void gp_srv_ws_accept_complete(gp_srv *srv, gp_conn_handle h);
 int gp_srv_ws_receive(gp_srv *srv, struct lws *wsi, gp_session *s,
                       const void *in, size_t len);
 int gp_srv_ws_writeable(gp_srv *srv, struct lws *wsi, gp_session *s);

@@ -99,8 +99,13 @@ int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s)
     if (srv->opt.accept_delay_ms)
         srv->env.timer_start(srv->env.ctx, srv->opt.accept_delay_ms, h, GP_TIMER_ACCEPT, 0);
     else
-        gp_server_on_accept_complete(srv->core, h);
+        gp_srv_ws_accept_complete(srv, h);
     return 0;
+}
+
+void gp_srv_ws_accept_complete(gp_srv *srv, gp_conn_handle h)
+{
+    gp_server_on_accept_complete(srv->core, h);
 }
 
 /* Hands the core one whole message (or the first max+1 bytes of one). */
@@ -232,6 +237,7 @@ void gp_srv_ws_closed(gp_srv *srv, struct lws *wsi, gp_session *s)
         gp_conn_handle h = s->handle;
         s->handle = 0;
         gp_server_on_close(srv->core, h);
+        gp_srv_env_conn_closed(srv, h);
     }
     gp_outq_clear(&s->outq);
     free(s->rx);

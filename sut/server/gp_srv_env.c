@@ -84,10 +84,7 @@ static void timers_fire(lws_sorted_usec_list_t *sul)
     gp_srv_timer e;
     for (int i = 0; i < GP_SRV_TIMERS_PER_TICK &&
                     gp_srv_timers_pop_due(&srv->timers, now, &e); i++) {
-        if (e.kind == GP_TIMER_ACCEPT) /* the driver's own: --accept-delay-ms */
-            gp_srv_ws_accept_complete(srv, e.conn);
-        else
-            gp_server_on_timer(srv->core, e.conn, (gp_timer_kind)e.kind, e.arg);
+        gp_server_on_timer(srv->core, e.conn, (gp_timer_kind)e.kind, e.arg);
     }
     timers_arm(srv);
     gp_srv_shutdown_check_done(srv);
@@ -113,8 +110,12 @@ static void env_send(void *ctx, void *transport, const char *data, size_t len)
     gp_session *s = lws_wsi_user(wsi);
     if (!s || s->close_code)
         return; /* nothing may follow a close frame */
+    if (!gp_srv_flow_preauth_admit(srv, wsi, s, len))
+        return; /* over the pre-authentication budget: closing 1013 */
     gp_outq_result r = gp_outq_push(&s->outq, data, len, LWS_PRE, GP_SRV_OUTQ_BYTES_MAX);
     if (r == GP_OUTQ_OK) {
+        gp_srv_flow_account(srv, s);
+        gp_srv_flow_after_push(srv, wsi, s);
         lws_callback_on_writable(wsi);
         return;
     }
@@ -122,9 +123,12 @@ static void env_send(void *ctx, void *transport, const char *data, size_t len)
     gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
                 "Connection %s: %s with %zu bytes queued; closing",
                 id ? id : "(unknown)",
-                r == GP_OUTQ_FULL ? "client is not reading" : "out of memory",
+                r == GP_OUTQ_FULL ? "output queue full" : "out of memory",
                 s->outq.bytes);
+    if (r == GP_OUTQ_FULL)
+        srv->slow_reader_closes_total++;
     gp_outq_clear(&s->outq);
+    gp_srv_flow_account(srv, s);
     gp_srv_ws_close_later(wsi, s, r == GP_OUTQ_FULL ? 1008 : 1011,
                           r == GP_OUTQ_FULL ? "client is not reading" : "out of memory");
 }

@@ -73,6 +73,8 @@ typedef struct gp_srv_door_state {
     gp_door_session *oldest, *newest;
     uint32_t count;
     uint64_t timeouts_total, evictions_total, refusals_total;
+    uint64_t logged_ms;                /* last "Dropping connections" line */
+    lws_sorted_usec_list_t sweep_sul;  /* the oldest's header deadline */
 } gp_srv_door_state;
 
 typedef struct gp_srv {
@@ -80,7 +82,8 @@ typedef struct gp_srv {
     gp_env env;
     gp_server *core;
     struct lws_context *ctx;
-    struct lws_vhost *vhost;
+    struct lws_vhost *vhost;        /* WebSocket and HTTP (adopted sockets) */
+    struct lws_vhost *vhost_listen; /* listens; its sockets go to the door */
     void *uv_loop;              /* uv_loop_t * in GP_SRV_LOOP_UV mode */
     bool start_failed;          /* context made, but no listening vhost */
     int port;                   /* the port actually bound */
@@ -158,6 +161,15 @@ void gp_srv_flow_release(gp_srv *srv, gp_session *s);
 char *gp_srv_figures_prometheus(const gp_srv *srv, char *body);
 char *gp_srv_figures_json(const gp_srv *srv, char *body);
 
+/* ---- gp_srv_door.c ---- */
+
+/* The listening vhost's protocols: one, that takes accepted sockets as raw
+ * sockets until their request head is complete. */
+#define GP_SRV_DOOR_PROTOCOL "gp-front-door"
+extern const struct lws_protocols gp_srv_door_protocols[];
+/* Cancels the door's timer (before the context goes). */
+void gp_srv_door_stop(gp_srv *srv);
+
 /* ---- gp_srv_http.c ---- */
 
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on, >0 after an
@@ -181,6 +193,9 @@ int gp_srv_lws_run(gp_srv *srv);
 void gp_srv_lws_stop(gp_srv *srv);
 /* Leaves the loop soon (from inside a callback). */
 void gp_srv_lws_request_stop(gp_srv *srv);
+/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: 1 hangs up on a socket whose fd
+ * is near the fd limit, 0 lets it in. */
+int gp_srv_lws_fd_guard(gp_srv *srv, const struct lws_filter_network_conn_args *a);
 
 /* ---- gp_srv_shutdown.c ---- */
 

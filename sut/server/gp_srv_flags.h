@@ -30,7 +30,7 @@
 #define GP_SRV_HEADER_TIMEOUT_MS_MAX 600000u
 #define GP_SRV_HEADER_CONNS_DEFAULT 1024u
 #define GP_SRV_HEADER_CONNS_MAX 65536u
-#define GP_SRV_HEADER_CONNS_PER_IP_DEFAULT 64u
+#define GP_SRV_HEADER_CONNS_PER_IP_DEFAULT 256u
 /* --fault-hooks: the largest gp_accept_delay_ms a client may ask for. */
 #define GP_SRV_FAULT_ACCEPT_DELAY_MS_MAX 60000u
 

@@ -69,6 +69,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return s ? gp_srv_ws_receive(srv, wsi, s, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return s ? gp_srv_ws_writeable(srv, wsi, s) : -1;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* RFC 6455 5.5.1: a close payload is empty or holds a 2-byte code.
+         * lws 4.1.6 echoes a 1-byte payload as it came: answer 1002. */
+        if (len == 1) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+                             (unsigned char *)"close frame of 1 byte", 21);
+            return -1;
+        }
+        return 0;
     case LWS_CALLBACK_CLOSED:
         if (s)
             gp_srv_ws_closed(srv, wsi, s);

@@ -346,6 +346,58 @@ static void test_exp_checks(void **state)
     gp_jwt_key_destroy(key);
 }
 
+/* RFC 7519 4.1.5: not before.  Checked after exp, before sub. */
+static void test_nbf_checks(void **state)
+{
+    (void)state;
+    gp_jwt_key *key = gp_jwt_key_create(secret, strlen(secret));
+    const char *hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    char token[1024];
+    struct {
+        const char *payload;
+        int64_t now_s;
+        int rc;
+    } cases[] = {
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":50}", 49, GP_JWT_ERR_NOT_YET_VALID},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":50}", 50, GP_OK},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":50}", 99, GP_OK},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":-7}", 0, GP_OK},
+        /* A fraction rounds up: not valid during second 50. */
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":50.2}", 50, GP_JWT_ERR_NOT_YET_VALID},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":50.2}", 51, GP_OK},
+        /* A future nbf past exp: expiry is reported first. */
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":200}", 100, GP_ERR_JWT_EXPIRED},
+        /* nbf is checked before the subject. */
+        {"{\"sub\":\"a b\",\"exp\":100,\"nbf\":60}", 59, GP_JWT_ERR_NOT_YET_VALID},
+        {"{\"sub\":\"a b\",\"exp\":100,\"nbf\":60}", 60, GP_ERR_JWT_SUB},
+        /* Present but not a NumericDate: malformed. */
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":\"50\"}", 60, GP_ERR_JWT_MALFORMED},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":null}", 60, GP_ERR_JWT_MALFORMED},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":true}", 60, GP_ERR_JWT_MALFORMED},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":[1]}", 60, GP_ERR_JWT_MALFORMED},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":{}}", 60, GP_ERR_JWT_MALFORMED},
+        {"{\"sub\":\"a\",\"exp\":100,\"nbf\":1e300}", 60, GP_ERR_JWT_MALFORMED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        signed_token(key, hdr, cases[i].payload, token, sizeof token);
+        int rc = verify(key, token, cases[i].now_s);
+        if (rc != cases[i].rc)
+            fail_msg("%s at %lld: got %s, want %s", cases[i].payload,
+                     (long long)cases[i].now_s, gp_err_name(rc),
+                     gp_err_name(cases[i].rc));
+    }
+    gp_jwt_claims c;
+    signed_token(key, hdr, "{\"sub\":\"a\",\"exp\":100,\"nbf\":40.5}", token,
+                 sizeof token);
+    assert_int_equal(gp_jwt_verify(key, token, strlen(token), 41, &c), GP_OK);
+    assert_true(c.has_nbf);
+    assert_int_equal(c.nbf, 41);
+    signed_token(key, hdr, "{\"sub\":\"a\",\"exp\":100}", token, sizeof token);
+    assert_int_equal(gp_jwt_verify(key, token, strlen(token), 41, &c), GP_OK);
+    assert_false(c.has_nbf);
+    gp_jwt_key_destroy(key);
+}
+
 static void test_sub_checks(void **state)
 {
     (void)state;
@@ -513,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_alg_refused),
         cmocka_unit_test(test_wrong_secret),
         cmocka_unit_test(test_exp_checks),
+        cmocka_unit_test(test_nbf_checks),
         cmocka_unit_test(test_sub_checks),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_length_limit),

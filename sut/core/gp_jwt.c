@@ -17,7 +17,13 @@
  * - exp may be any JSON number (NumericDate allows fractions); a fraction is
  *   rounded up, so "expired when now_s >= exp" stays exact.  A number outside
  *   int64 is GP_ERR_JWT_EXP.  iat is read the same way when it is a number
- *   and ignored otherwise; other claims (nbf, iss, aud, ...) are ignored. */
+ *   and ignored otherwise.
+ * - nbf, when present, is honoured (RFC 7519 4.1.5): a token is refused
+ *   before ceil(nbf), the same rounding as exp, so a fraction never lets a
+ *   token in early.  An nbf that is not a number (null included) or lies
+ *   outside int64 makes the token malformed: the issuer meant something we
+ *   cannot read, and guessing would accept a token too early.  Other claims
+ *   (iss, aud, ...) are ignored. */
 #include "gp_jwt.h"
 
 #include <jansson.h>
@@ -332,6 +338,17 @@ int gp_jwt_verify(const gp_jwt_key *key, const char *token, size_t token_len,
     if (now_s >= exp)
         goto out;
 
+    int64_t nbf = 0;
+    const json_t *nbf_v = json_object_get(payload, "nbf");
+    if (nbf_v != NULL) {
+        rc = GP_ERR_JWT_MALFORMED;
+        if (!gp_jwt_numeric_date(nbf_v, &nbf))
+            goto out;
+        rc = GP_JWT_ERR_NOT_YET_VALID;
+        if (now_s < nbf)
+            goto out;
+    }
+
     rc = GP_ERR_JWT_SUB;
     const json_t *sub = json_object_get(payload, "sub");
     if (!json_is_string(sub) || !gp_jwt_sub_is_valid(json_string_value(sub)))
@@ -343,6 +360,8 @@ int gp_jwt_verify(const gp_jwt_key *key, const char *token, size_t token_len,
         gp_jwt_numeric_date(json_object_get(payload, "iat"), &claims->iat);
     if (!claims->has_iat)
         claims->iat = 0;
+    claims->has_nbf = nbf_v != NULL;
+    claims->nbf = nbf;
     rc = GP_OK;
 out:
     json_decref(header);

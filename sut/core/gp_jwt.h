@@ -27,7 +27,15 @@ typedef struct gp_jwt_claims {
     int64_t exp; /* seconds since the epoch */
     int64_t iat; /* 0 when absent */
     bool has_iat;
+    int64_t nbf; /* 0 when absent */
+    bool has_nbf;
 } gp_jwt_claims;
+
+/* The code gp_jwt_verify returns for a token that is not valid yet (its nbf
+ * is in the future, RFC 7519 4.1.5).  The error list (gp_error.h) has no
+ * code of its own for it yet, so it shares the refusal path of an expired
+ * token; when GP_ERR_JWT_NOT_YET_VALID is added, only this line changes. */
+#define GP_JWT_ERR_NOT_YET_VALID GP_ERR_JWT_EXPIRED
 
 /* True when `sub` is 1 to 128 characters of A-Za-z0-9_.@- */
 bool gp_jwt_sub_is_valid(const char *sub);
@@ -48,7 +56,9 @@ int gp_jwt_sign_raw(const gp_jwt_key *key, const char *header_json,
  * GP_ERR_JWT_MALFORMED (not three base64url parts, header or payload not a
  * JSON object, too long), GP_ERR_JWT_ALG (alg missing or not "HS256"),
  * GP_ERR_JWT_SIGNATURE, GP_ERR_JWT_EXP (exp missing or not a number),
- * GP_ERR_JWT_EXPIRED (now_s >= exp), GP_ERR_JWT_SUB. */
+ * GP_ERR_JWT_EXPIRED (now_s >= exp), GP_ERR_JWT_MALFORMED (nbf present but
+ * not a NumericDate), GP_JWT_ERR_NOT_YET_VALID (now_s < nbf, a fraction
+ * rounded up; no leeway, as for exp), GP_ERR_JWT_SUB. */
 int gp_jwt_verify(const gp_jwt_key *key, const char *token, size_t token_len,
                   int64_t now_s, gp_jwt_claims *claims);
 

@@ -20,12 +20,17 @@
 #include "gp_outq.h"
 #include "gp_server.h"
 #include "gp_srv_flags.h"
-#include "gp_eventq.h"
+#include "gp_srv_timers.h"
 
-/* Largest payload queued for one connection before it is closed as a client
- * that does not read (bytes).  The reference agent's events are small; this
- * leaves room for hundreds of them. */
+/* Largest payload queued for one connection (bytes): a hard stop, only
+ * reached when the core keeps sending while reading is paused (large agent
+ * events); the connection is then closed 1008.  Back-pressure normally holds
+ * a queue near the high-water mark (gp_srv_flow.c). */
 #define GP_SRV_OUTQ_BYTES_MAX (1024u * 1024u)
+/* Back-pressure: stop reading a connection whose queue reaches HIGH bytes,
+ * resume at LOW. */
+#define GP_SRV_OUTQ_HIGH_BYTES (256u * 1024u)
+#define GP_SRV_OUTQ_LOW_BYTES (64u * 1024u)
 /* The WebSocket protocol name (PROTOCOL.md). */
 #define GP_SRV_SUBPROTOCOL "goldpath.v1"
 /* Slack after the core's shutdown grace for close handshakes (ms). */
@@ -43,35 +48,60 @@ typedef struct gp_session {
     char close_reason[96];
     struct lws *wsi;                  /* for close_sul */
     lws_sorted_usec_list_t close_sul; /* starts the close outside WRITEABLE */
+    lws_sorted_usec_list_t accept_sul; /* a delayed accept completes */
     /* reassembly of one message across frames and RECEIVE callbacks */
     char *rx;
     size_t rx_len, rx_cap;
     bool rx_active;  /* inside a message */
     bool rx_binary;
     bool rx_discard; /* delivered early (too big or binary): drop the rest */
+    /* back-pressure and the pre-authentication budget (gp_srv_flow.c) */
+    bool rx_paused;                   /* lws_rx_flow_control(wsi, 0) in force */
+    lws_sorted_usec_list_t stall_sul; /* closes it when the queue stays high */
+    bool authed;                      /* reached AUTHENTICATED: not counted */
+    size_t core_held;                 /* bytes handed to the core before accept */
+    size_t preauth_charged;           /* what it counts in srv->preauth_bytes */
     /* HTTP */
     char *http_body;
     size_t http_body_len;
 } gp_session;
+
+/* The front door's state (gp_srv_door.c): connections still sending their
+ * request headers, oldest first. */
+typedef struct gp_door_session gp_door_session;
+typedef struct gp_srv_door_state {
+    gp_door_session *oldest, *newest;
+    uint32_t count;
+    uint64_t timeouts_total, evictions_total, refusals_total;
+    uint64_t logged_ms;                /* last "Dropping connections" line */
+    lws_sorted_usec_list_t sweep_sul;  /* the oldest's header deadline */
+} gp_srv_door_state;
 
 typedef struct gp_srv {
     gp_srv_options opt;
     gp_env env;
     gp_server *core;
     struct lws_context *ctx;
-    struct lws_vhost *vhost;
+    struct lws_vhost *vhost;        /* WebSocket and HTTP (adopted sockets) */
+    struct lws_vhost *vhost_listen; /* listens; its sockets go to the door */
     void *uv_loop;              /* uv_loop_t * in GP_SRV_LOOP_UV mode */
     bool start_failed;          /* context made, but no listening vhost */
     int port;                   /* the port actually bound */
     uint64_t accept_fd_max;     /* sockets above this fd are dropped */
     uint64_t fd_guard_logged_ms; /* last "near the fd limit" line (monotonic) */
     /* timers */
-    gp_eventq timers; /* the core's timers: kind, client = arg, a = conn */
+    gp_srv_timers timers; /* the core's timers, and the driver's accept delays */
     lws_sorted_usec_list_t timer_sul;
     uint64_t timer_sul_due_ms;  /* UINT64_MAX: not armed */
     uint64_t last_now_ms;       /* now_ms never goes backwards */
     /* WebSocket sessions from ESTABLISHED to CLOSED, refused ones included */
     uint64_t sessions;
+    /* defences (gp_srv_flow.c), shown on /metrics and /health */
+    size_t preauth_bytes;              /* held by unauthenticated connections */
+    uint64_t preauth_refusals_total;   /* closed 1013 over the budget */
+    uint64_t rx_pauses_total;          /* reading paused by back-pressure */
+    uint64_t slow_reader_closes_total; /* closed 1008 after --send-stall-ms */
+    gp_srv_door_state door;
     /* shutdown */
     int signals_handled;        /* signals seen by the loop so far */
     bool shutting_down;
@@ -88,6 +118,8 @@ void gp_srv_env_init(gp_srv *srv);
 uint64_t gp_srv_mono_ms(void);
 /* Frees what the timers hold (call after the lws context is gone). */
 void gp_srv_env_free(gp_srv *srv);
+/* Drops the timers of a connection the core has just closed. */
+void gp_srv_env_conn_closed(gp_srv *srv, gp_conn_handle h);
 
 /* ---- gp_srv_ws.c ---- */
 
@@ -100,6 +132,43 @@ void gp_srv_ws_closed(gp_srv *srv, struct lws *wsi, gp_session *s);
  * driver closes itself: the close frame goes out after the queue drains. */
 void gp_srv_ws_close_later(struct lws *wsi, gp_session *s, int code,
                            const char *reason);
+
+/* ---- gp_srv_flow.c ---- */
+
+/* After a message was queued: past the high-water mark, pause reading and
+ * start the stall timer. */
+void gp_srv_flow_after_push(gp_srv *srv, struct lws *wsi, gp_session *s);
+/* After a message was written: re-counts the budget; under the low-water
+ * mark, resume reading. */
+void gp_srv_flow_after_pop(gp_srv *srv, struct lws *wsi, gp_session *s);
+/* A close is pending: resume reading so the client's close frame is read. */
+void gp_srv_flow_closing(struct lws *wsi, gp_session *s);
+/* Re-counts what s holds against the pre-authentication budget (nothing
+ * once it has authenticated).  Call after anything s holds changed. */
+void gp_srv_flow_account(gp_srv *srv, gp_session *s);
+/* Whether an unauthenticated s may hold more_bytes more.  When not, s's
+ * queue is freed, it is closed with 1013, and false is returned. */
+bool gp_srv_flow_preauth_admit(gp_srv *srv, struct lws *wsi, gp_session *s,
+                               size_t more_bytes);
+/* At CLOSED: cancels the stall timer and gives back what s counted. */
+void gp_srv_flow_release(gp_srv *srv, gp_session *s);
+
+/* ---- gp_srv_figures.c ---- */
+
+/* Append the driver's figures to /metrics' text or /health's JSON object.
+ * Both take a malloc'd body and return it grown (NULL when out of memory,
+ * the body freed). */
+char *gp_srv_figures_prometheus(const gp_srv *srv, char *body);
+char *gp_srv_figures_json(const gp_srv *srv, char *body);
+
+/* ---- gp_srv_door.c ---- */
+
+/* The listening vhost's protocols: one, that takes accepted sockets as raw
+ * sockets until their request head is complete. */
+#define GP_SRV_DOOR_PROTOCOL "gp-front-door"
+extern const struct lws_protocols gp_srv_door_protocols[];
+/* Cancels the door's timer (before the context goes). */
+void gp_srv_door_stop(gp_srv *srv);
 
 /* ---- gp_srv_http.c ---- */
 
@@ -124,6 +193,9 @@ int gp_srv_lws_run(gp_srv *srv);
 void gp_srv_lws_stop(gp_srv *srv);
 /* Leaves the loop soon (from inside a callback). */
 void gp_srv_lws_request_stop(gp_srv *srv);
+/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: 1 hangs up on a socket whose fd
+ * is near the fd limit, 0 lets it in. */
+int gp_srv_lws_fd_guard(gp_srv *srv, const struct lws_filter_network_conn_args *a);
 
 /* ---- gp_srv_shutdown.c ---- */
 

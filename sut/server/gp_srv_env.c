@@ -3,9 +3,10 @@
  * now_ms is the real clock (CLOCK_REALTIME: ids and JWT expiry are wall-clock
  * facts), held so it never goes backwards as gp_env requires.  random_u64 is
  * real entropy: the server may use it, the core never reads any itself.
- * Timers go into a min-heap on the monotonic clock, and ONE lws_sul is
+ * Timers go into gp_srv_timers on the monotonic clock, and ONE lws_sul is
  * scheduled for the earliest; when it fires every due timer is handed to the
- * core in (due, start order).  send and close only queue: bytes leave in
+ * core in (due, start order).  A connection's timers are dropped when it
+ * closes (gp_srv_env_conn_closed), so churn leaves nothing queued.  send and close only queue: bytes leave in
  * LWS_CALLBACK_SERVER_WRITEABLE (gp_srv_ws.c). */
 #include <errno.h>
 #include <openssl/rand.h>
@@ -64,12 +65,13 @@ static void timers_fire(lws_sorted_usec_list_t *sul);
 /* Schedules the sul for the earliest timer, if it is not already due then. */
 static void timers_arm(gp_srv *srv)
 {
-    const gp_event *top = gp_eventq_peek(&srv->timers);
-    if (!srv->ctx || !top || top->at_ms >= srv->timer_sul_due_ms)
+    uint64_t at_ms;
+    if (!srv->ctx || !gp_srv_timers_next_ms(&srv->timers, &at_ms) ||
+        at_ms >= srv->timer_sul_due_ms)
         return; /* no loop (yet, or any more), nothing to do, or armed */
     uint64_t now = gp_srv_mono_ms();
-    uint64_t delay_ms = top->at_ms > now ? top->at_ms - now : 0;
-    srv->timer_sul_due_ms = top->at_ms;
+    uint64_t delay_ms = at_ms > now ? at_ms - now : 0;
+    srv->timer_sul_due_ms = at_ms;
     lws_sul_schedule(srv->ctx, 0, &srv->timer_sul, timers_fire,
                      (lws_usec_t)delay_ms * LWS_US_PER_MS);
 }
@@ -79,13 +81,10 @@ static void timers_fire(lws_sorted_usec_list_t *sul)
     gp_srv *srv = lws_container_of(sul, gp_srv, timer_sul);
     srv->timer_sul_due_ms = UINT64_MAX;
     uint64_t now = gp_srv_mono_ms();
-    gp_event e;
+    gp_srv_timer e;
     for (int i = 0; i < GP_SRV_TIMERS_PER_TICK &&
-                    gp_eventq_pop_due(&srv->timers, now, &e); i++) {
-        if (e.kind == GP_TIMER_ACCEPT) /* the driver's own: --accept-delay-ms */
-            gp_server_on_accept_complete(srv->core, e.a);
-        else
-            gp_server_on_timer(srv->core, e.a, (gp_timer_kind)e.kind, e.client);
+                    gp_srv_timers_pop_due(&srv->timers, now, &e); i++) {
+        gp_server_on_timer(srv->core, e.conn, (gp_timer_kind)e.kind, e.arg);
     }
     timers_arm(srv);
     gp_srv_shutdown_check_done(srv);
@@ -95,9 +94,7 @@ static void env_timer_start(void *ctx, uint64_t delay_ms, uint64_t conn,
                             gp_timer_kind kind, uint32_t arg)
 {
     gp_srv *srv = ctx;
-    gp_event ev = {.at_ms = gp_srv_mono_ms() + delay_ms, .kind = kind, .client = arg,
-                   .a = conn};
-    if (gp_eventq_push(&srv->timers, ev) != 0) {
+    if (gp_srv_timers_add(&srv->timers, gp_srv_mono_ms() + delay_ms, conn, kind, arg) != 0) {
         gp_srv_logf(GP_LOG_DEBUG, GP_LOG_ERROR,
                     "Out of memory: a %s timer was lost (kind %d)",
                     conn ? "connection" : "server", (int)kind);
@@ -113,8 +110,12 @@ static void env_send(void *ctx, void *transport, const char *data, size_t len)
     gp_session *s = lws_wsi_user(wsi);
     if (!s || s->close_code)
         return; /* nothing may follow a close frame */
+    if (!gp_srv_flow_preauth_admit(srv, wsi, s, len))
+        return; /* over the pre-authentication budget: closing 1013 */
     gp_outq_result r = gp_outq_push(&s->outq, data, len, LWS_PRE, GP_SRV_OUTQ_BYTES_MAX);
     if (r == GP_OUTQ_OK) {
+        gp_srv_flow_account(srv, s);
+        gp_srv_flow_after_push(srv, wsi, s);
         lws_callback_on_writable(wsi);
         return;
     }
@@ -122,9 +123,12 @@ static void env_send(void *ctx, void *transport, const char *data, size_t len)
     gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
                 "Connection %s: %s with %zu bytes queued; closing",
                 id ? id : "(unknown)",
-                r == GP_OUTQ_FULL ? "client is not reading" : "out of memory",
+                r == GP_OUTQ_FULL ? "output queue full" : "out of memory",
                 s->outq.bytes);
+    if (r == GP_OUTQ_FULL)
+        srv->slow_reader_closes_total++;
     gp_outq_clear(&s->outq);
+    gp_srv_flow_account(srv, s);
     gp_srv_ws_close_later(wsi, s, r == GP_OUTQ_FULL ? 1008 : 1011,
                           r == GP_OUTQ_FULL ? "client is not reading" : "out of memory");
 }
@@ -146,7 +150,7 @@ static void env_log(void *ctx, gp_log_level level, const char *line)
 
 void gp_srv_env_init(gp_srv *srv)
 {
-    gp_eventq_init(&srv->timers);
+    gp_srv_timers_init(&srv->timers);
     srv->timer_sul_due_ms = UINT64_MAX;
     srv->env = (gp_env){
         .ctx = srv,
@@ -162,5 +166,10 @@ void gp_srv_env_init(gp_srv *srv)
 
 void gp_srv_env_free(gp_srv *srv)
 {
-    gp_eventq_free(&srv->timers);
+    gp_srv_timers_free(&srv->timers);
+}
+
+void gp_srv_env_conn_closed(gp_srv *srv, gp_conn_handle h)
+{
+    gp_srv_timers_cancel_conn(&srv->timers, h);
 }

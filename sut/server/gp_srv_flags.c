@@ -110,8 +110,16 @@ static const char *const known_flags[] = {
     "--port", "--bind", "--jwt-secret", "--bug", "--think-ms", "--tool-ms",
     "--agent-failure-rate", "--stuck-after-ms", "--max-message", "--auth-timeout-ms",
     "--max-connections", "--shutdown-grace-ms", "--log-level", "--ready-file",
-    "--event-loop", "--accept-delay-ms",
+    "--event-loop", "--accept-delay-ms", "--fault-hooks", "--preauth-memory-max",
+    "--send-stall-ms", "--header-timeout-ms", "--max-header-connections",
+    "--max-header-connections-per-ip",
 };
+
+/* Flags that take no value. */
+static bool flag_is_switch(const char *flag)
+{
+    return strcmp(flag, "--fault-hooks") == 0;
+}
 
 static bool flag_is_known(const char *flag)
 {
@@ -188,6 +196,32 @@ static gp_srv_flags_result apply(parse_ctx *p, const char *flag, const char *v)
         if (!parse_u64(v, 0, U32_MAX_MS, &n))
             return fail(p, "--accept-delay-ms takes milliseconds from 0 to %u (got '%s')", U32_MAX_MS, v);
         o->accept_delay_ms = (uint32_t)n;
+    } else if (strcmp(flag, "--fault-hooks") == 0) {
+        o->fault_hooks = true;
+    } else if (strcmp(flag, "--preauth-memory-max") == 0) {
+        if (!parse_u64(v, 65536, GP_SRV_PREAUTH_MEMORY_MAX, &n))
+            return fail(p, "--preauth-memory-max takes bytes from 65536 to %u (got '%s')",
+                        GP_SRV_PREAUTH_MEMORY_MAX, v);
+        o->preauth_memory_max = (size_t)n;
+    } else if (strcmp(flag, "--send-stall-ms") == 0) {
+        if (!parse_u64(v, 1, U32_MAX_MS, &n))
+            return fail(p, "--send-stall-ms takes milliseconds from 1 to %u (got '%s')", U32_MAX_MS, v);
+        o->send_stall_ms = (uint32_t)n;
+    } else if (strcmp(flag, "--header-timeout-ms") == 0) {
+        if (!parse_u64(v, 100, GP_SRV_HEADER_TIMEOUT_MS_MAX, &n))
+            return fail(p, "--header-timeout-ms takes milliseconds from 100 to %u (got '%s')",
+                        GP_SRV_HEADER_TIMEOUT_MS_MAX, v);
+        o->header_timeout_ms = (uint32_t)n;
+    } else if (strcmp(flag, "--max-header-connections") == 0) {
+        if (!parse_u64(v, 1, GP_SRV_HEADER_CONNS_MAX, &n))
+            return fail(p, "--max-header-connections takes a count from 1 to %u (got '%s')",
+                        GP_SRV_HEADER_CONNS_MAX, v);
+        o->header_conns_max = (uint32_t)n;
+    } else if (strcmp(flag, "--max-header-connections-per-ip") == 0) {
+        if (!parse_u64(v, 1, GP_SRV_HEADER_CONNS_MAX, &n))
+            return fail(p, "--max-header-connections-per-ip takes a count from 1 to %u (got '%s')",
+                        GP_SRV_HEADER_CONNS_MAX, v);
+        o->header_conns_per_ip_max = (uint32_t)n;
     } else if (strcmp(flag, "--event-loop") == 0) {
         if (strcmp(v, "uv") == 0)
             o->loop = GP_SRV_LOOP_UV;
@@ -216,6 +250,11 @@ gp_srv_flags_result gp_srv_flags_parse(int argc, char **argv,
         .secret_source = "built-in",
         .log_level = GP_LOG_INFO,
         .loop = GP_SRV_LOOP_DEFAULT,
+        .preauth_memory_max = GP_SRV_PREAUTH_MEMORY_DEFAULT,
+        .send_stall_ms = GP_SRV_SEND_STALL_MS_DEFAULT,
+        .header_timeout_ms = GP_SRV_HEADER_TIMEOUT_MS_DEFAULT,
+        .header_conns_max = GP_SRV_HEADER_CONNS_DEFAULT,
+        .header_conns_per_ip_max = GP_SRV_HEADER_CONNS_PER_IP_DEFAULT,
     };
     gp_server_config_defaults(&opt->core);
     opt->core.max_connections = GP_SRV_MAX_CONNECTIONS_DEFAULT;
@@ -241,7 +280,11 @@ gp_srv_flags_result gp_srv_flags_parse(int argc, char **argv,
         flag[flag_len] = '\0';
         if (!flag_is_known(flag))
             return fail(&p, "unknown flag %s (see --help)", flag);
-        if (eq) {
+        if (flag_is_switch(flag)) {
+            if (eq)
+                return fail(&p, "%s takes no value (see --help)", flag);
+            value = "";
+        } else if (eq) {
             value = eq + 1;
         } else {
             if (i + 1 >= argc)
@@ -289,16 +332,33 @@ void gp_srv_flags_usage(FILE *out)
             "  --accept-delay-ms MS     complete each accept MS after the handshake, as a\n"
             "                           slow server would (default 0; makes accept_race visible)\n"
             "\n"
+            "Defences (docs/server.md, \"Limits and defences\"):\n"
+            "  --header-timeout-ms MS   a request's headers must be complete MS after the\n"
+            "                           connection opened, or it is dropped (default %u)\n"
+            "  --max-header-connections N  connections still sending headers, in all; over\n"
+            "                           it the oldest is dropped (default %u)\n"
+            "  --max-header-connections-per-ip N  the same from one address (default %u)\n"
+            "  --preauth-memory-max BYTES  what unauthenticated connections may hold\n"
+            "                           together; over it, close 1013 (default %u)\n"
+            "  --send-stall-ms MS       output held above the high-water mark this long:\n"
+            "                           close 1008 \"client is not reading\" (default %u)\n"
+            "\n"
             "Diagnostics:\n"
             "  --log-level LEVEL        debug, info, warning or error (default info)\n"
             "  --bug NAME               switch on a known bug (repeatable):\n",
             GP_SRV_PORT_DEFAULT, GP_SRV_BIND_DEFAULT, GP_SRV_MAX_CONNECTIONS_DEFAULT,
             GP_SRV_LOOP_DEFAULT == GP_SRV_LOOP_UV ? "uv" : "poll", GP_SRV_SECRET_ENV, d.auth_timeout_ms, d.max_message_bytes,
             d.stuck_after_ms, d.shutdown_grace_ms, d.agent.think_ms_min,
-            d.agent.think_ms_max, d.agent.tool_ms_min, d.agent.tool_ms_max);
+            d.agent.think_ms_max, d.agent.tool_ms_min, d.agent.tool_ms_max,
+            GP_SRV_HEADER_TIMEOUT_MS_DEFAULT, GP_SRV_HEADER_CONNS_DEFAULT,
+            GP_SRV_HEADER_CONNS_PER_IP_DEFAULT, GP_SRV_PREAUTH_MEMORY_DEFAULT,
+            GP_SRV_SEND_STALL_MS_DEFAULT);
     for (int i = 0; i < GP_BUG_COUNT; i++)
         fprintf(out, "      %-26s %s\n", gp_bug_name((gp_bug)i), gp_bug_summary((gp_bug)i));
     fprintf(out,
+            "  --fault-hooks            honour fault-injection query parameters on /ws\n"
+            "                           (gp_accept_delay_ms=N): for goldpath's own live\n"
+            "                           runs only -- NEVER use it in production\n"
             "  --help                   this text\n"
             "\n"
             "Exit status: 0 after a clean shutdown, 1 on a runtime failure, 2 for bad\n"

@@ -22,6 +22,17 @@
 #define GP_SRV_MAX_CONNECTIONS_MAX 1000000u
 #define GP_SRV_MAX_MESSAGE_BYTES_MAX (16u * 1024u * 1024u)
 #define GP_SRV_SECRET_ENV "GOLDPATH_JWT_SECRET"
+/* Defences (docs/server.md, "Limits and defences"). */
+#define GP_SRV_PREAUTH_MEMORY_DEFAULT (16u * 1024u * 1024u)
+#define GP_SRV_PREAUTH_MEMORY_MAX (1024u * 1024u * 1024u)
+#define GP_SRV_SEND_STALL_MS_DEFAULT 10000u
+#define GP_SRV_HEADER_TIMEOUT_MS_DEFAULT 5000u
+#define GP_SRV_HEADER_TIMEOUT_MS_MAX 600000u
+#define GP_SRV_HEADER_CONNS_DEFAULT 1024u
+#define GP_SRV_HEADER_CONNS_MAX 65536u
+#define GP_SRV_HEADER_CONNS_PER_IP_DEFAULT 256u
+/* --fault-hooks: the largest gp_accept_delay_ms a client may ask for. */
+#define GP_SRV_FAULT_ACCEPT_DELAY_MS_MAX 60000u
 
 typedef enum gp_srv_loop {
     GP_SRV_LOOP_UV = 0, /* libuv (epoll) through lws: the default */
@@ -46,6 +57,12 @@ typedef struct gp_srv_options {
     gp_log_level log_level;
     gp_srv_loop loop;
     uint32_t accept_delay_ms;   /* model a slow accept (0: none) */
+    bool fault_hooks;           /* honour gp_* query parameters (tests only) */
+    size_t preauth_memory_max;  /* bytes all unauthenticated connections may hold */
+    uint32_t send_stall_ms;     /* output above the mark this long: not reading */
+    uint32_t header_timeout_ms; /* a request's headers must be complete by then */
+    uint32_t header_conns_max;  /* connections still sending headers, in all */
+    uint32_t header_conns_per_ip_max; /* ... and from one address */
 } gp_srv_options;
 
 typedef enum gp_srv_flags_result {

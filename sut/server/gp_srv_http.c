@@ -9,7 +9,9 @@
  * shutting down a 503, all before a WebSocket handshake happens.  A 200's
  * headers are written in LWS_CALLBACK_HTTP and its body in the HTTP
  * WRITEABLE that follows (the lws pattern for dynamic content); refusals
- * are small and go out whole, then the connection closes. */
+ * are small and go out whole, then the connection closes.  Every answer
+ * closes its connection: the next request comes through the front door
+ * (gp_srv_door.c) on a new one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,8 @@ static int respond_ok(struct lws *wsi, gp_session *s, const char *content_type,
     if (lws_add_http_common_headers(wsi, 200, content_type, len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                    (const unsigned char *)"close", 5, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     lws_callback_on_writable(wsi);
@@ -101,6 +105,8 @@ int gp_srv_http_request(gp_srv *srv, struct lws *wsi, gp_session *s,
     gp_health h;
     gp_server_health(srv->core, &h);
     char *body = health ? gp_health_to_json(&h) : gp_health_to_prometheus(&h);
+    if (body)
+        body = health ? gp_srv_figures_json(srv, body) : gp_srv_figures_prometheus(srv, body);
     if (!body) {
         gp_srv_logf(srv->opt.log_level, GP_LOG_ERROR, "Out of memory rendering %s", path);
         respond_and_close(wsi, 500, "Internal Server Error", NULL, "out of memory");
@@ -125,11 +131,12 @@ int gp_srv_http_writeable(gp_srv *srv, struct lws *wsi, gp_session *s)
         return 0; /* spurious */
     int n = lws_write(wsi, (unsigned char *)s->http_body + LWS_PRE, s->http_body_len,
                       LWS_WRITE_HTTP_FINAL);
-    bool ok = n >= 0 && (size_t)n >= s->http_body_len;
     gp_srv_http_release(s);
-    if (!ok)
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    (void)n;
+    /* One request per connection ("connection: close"): a kept-alive
+     * connection would wait for its next head inside lws, out of the front
+     * door's reach (its deadline and per-address limits). */
+    return -1;
 }
 
 /* True when the client offered subprotocols and goldpath.v1 is not among

@@ -14,9 +14,18 @@
 
 #include "gp_env.h"
 
+/* Copies `line` into out (cap bytes, NUL-terminated) with every byte that
+ * could start a new line or steer a terminal escaped: a backslash doubled
+ * (\\), LF, CR and TAB as \n, \r and \t, other bytes below 0x20 and 0x7f
+ * as \xNN (two lower-case hex digits), and so are bytes that are not well-formed UTF-8, C1 controls
+ * (U+0080-U+009F) and U+2028/U+2029.  Printable UTF-8 is kept.  Text that
+ * does not fit is cut between two escapes.  Returns the length written. */
+size_t gp_srv_log_escape(char *out, size_t cap, const char *line);
+
 /* Formats "<timestamp> <LEVEL> <line>\n" for realtime_us (microseconds since
- * the epoch) into buf (NUL-terminated; a line that does not fit is cut and
- * still ends with "\n").  Returns the length written. */
+ * the epoch) into buf (NUL-terminated), `line` escaped by gp_srv_log_escape,
+ * so the result is always exactly one line; a line that does not fit is cut
+ * and still ends with "\n".  Returns the length written. */
 size_t gp_srv_log_format(char *buf, size_t cap, uint64_t realtime_us,
                          const char *level_name, const char *line);
 

@@ -38,28 +38,29 @@ void gp_srv_lws_request_stop(gp_srv *srv)
     lws_cancel_service(srv->ctx);
 }
 
+int gp_srv_lws_fd_guard(gp_srv *srv, const struct lws_filter_network_conn_args *a)
+{
+    if (!a || (uint64_t)a->accept_fd <= srv->accept_fd_max)
+        return 0;
+    /* Near the fd limit: hang up now rather than meet EMFILE later.  Said at
+     * most once a second, so a flood cannot flood the log. */
+    uint64_t now = gp_srv_mono_ms();
+    if (now - srv->fd_guard_logged_ms >= 1000) {
+        srv->fd_guard_logged_ms = now;
+        gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
+                    "Hanging up on new sockets: fd %d is near the file-descriptor "
+                    "limit (%llu open at most)", (int)a->accept_fd,
+                    (unsigned long long)srv->accept_fd_max);
+    }
+    return 1;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                     void *in, size_t len)
 {
     gp_srv *srv = lws_context_user(lws_get_context(wsi));
     gp_session *s = user;
     switch (reason) {
-    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
-        const struct lws_filter_network_conn_args *a = user;
-        if (!a || (uint64_t)a->accept_fd <= srv->accept_fd_max)
-            return 0;
-        /* Near the fd limit: hang up now rather than meet EMFILE later.
-         * Said at most once a second, so a flood cannot flood the log. */
-        uint64_t now = gp_srv_mono_ms();
-        if (now - srv->fd_guard_logged_ms >= 1000) {
-            srv->fd_guard_logged_ms = now;
-            gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
-                        "Hanging up on new sockets: fd %d is near the file-descriptor "
-                        "limit (%llu open at most)", (int)a->accept_fd,
-                        (unsigned long long)srv->accept_fd_max);
-        }
-        return 1;
-    }
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return gp_srv_http_confirm_upgrade(srv, wsi);
     case LWS_CALLBACK_ESTABLISHED:
@@ -68,6 +69,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return s ? gp_srv_ws_receive(srv, wsi, s, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return s ? gp_srv_ws_writeable(srv, wsi, s) : -1;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* RFC 6455 5.5.1: a close payload is empty or holds a 2-byte code.
+         * lws 4.1.6 echoes a 1-byte payload as it came: answer 1002. */
+        if (len == 1) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+                             (unsigned char *)"close frame of 1 byte", 21);
+            return -1;
+        }
+        return 0;
     case LWS_CALLBACK_CLOSED:
         if (s)
             gp_srv_ws_closed(srv, wsi, s);
@@ -103,6 +113,7 @@ static const struct lws_protocols protocols[] = {
     },
     {0}, /* lws 4.1.6 has no LWS_PROTOCOL_LIST_TERM */
 };
+
 
 /* Binds a throw-away socket to the listen address, to report a port in use
  * (or an address not on this host) with its errno before lws is involved.
@@ -168,38 +179,52 @@ bool gp_srv_lws_start(gp_srv *srv, char *msg, size_t msg_len)
         return false;
 #endif
     }
-    info.options = options;
-    info.port = srv->opt.port;
-    info.iface = srv->opt.bind;
-    info.protocols = protocols;
+    /* Two vhosts: one listens and hands every accepted socket to the front
+     * door as a raw socket (gp_srv_door.c); the other serves WebSocket and
+     * HTTP on the sockets the door passes on, with the head already read. */
+    info.options = options | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     info.user = srv;
-    info.vhost_name = "goldpath";
-    info.server_string = "goldpath-server";
-    info.max_http_header_pool = 64;
+    /* The door passes on complete heads only, so a header table is held
+     * for the moment it takes lws to parse one. */
+    info.max_http_header_pool = 256;
     /* Room for a token of GP_TOKEN_LEN_MAX (4096) bytes in the Authorization
      * header plus the other upgrade headers (the lws default is 4096 for
      * all of them together, and a request over it is dropped unanswered). */
     info.max_http_header_data = 8192;
     info.timeout_secs = 10;
+    srv->ctx = lws_create_context(&info);
+    if (!srv->ctx) {
+        snprintf(msg, msg_len, "could not create the libwebsockets context");
+        return false;
+    }
     /* No idle pings or hang-ups from lws: with them it re-sorts a timer per
      * connection on every frame (lws_dll2_add_sorted was a sixth of the
      * server's CPU at 15,000 connections).  Idle clients are the protocol's
      * business: the auth timeout and the stuck check. */
     static const lws_retry_bo_t no_idle_policy = {.secs_since_valid_ping = 0,
                                                   .secs_since_valid_hangup = 0};
-    info.retry_and_idle_policy = &no_idle_policy;
-    srv->ctx = lws_create_context(&info);
-    if (!srv->ctx) {
-        snprintf(msg, msg_len,
-                 "could not listen on %s port %d (address in use, or not an address of this host?)",
-                 srv->opt.bind, srv->opt.port);
-        return false;
-    }
-    /* lws 4.1.6 creates the context even when the listen socket cannot be
-     * bound (it logs "Failed to create default vhost"): check for it. */
-    srv->vhost = lws_get_vhost_by_name(srv->ctx, "goldpath");
-    srv->port = srv->vhost ? lws_get_vhost_listen_port(srv->vhost) : -1;
-    if (srv->port <= 0) {
+    struct lws_context_creation_info vh;
+    memset(&vh, 0, sizeof(vh));
+    vh.options = options;
+    vh.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    vh.protocols = protocols;
+    vh.vhost_name = "goldpath";
+    vh.server_string = "goldpath-server";
+    vh.retry_and_idle_policy = &no_idle_policy;
+    vh.keepalive_timeout = 5;
+    srv->vhost = lws_create_vhost(srv->ctx, &vh);
+    memset(&vh, 0, sizeof(vh));
+    vh.options = options | LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG;
+    vh.port = srv->opt.port;
+    vh.iface = srv->opt.bind;
+    vh.protocols = gp_srv_door_protocols;
+    vh.vhost_name = "goldpath-door";
+    vh.listen_accept_role = "raw-skt";
+    vh.listen_accept_protocol = GP_SRV_DOOR_PROTOCOL;
+    vh.retry_and_idle_policy = &no_idle_policy;
+    srv->vhost_listen = srv->vhost ? lws_create_vhost(srv->ctx, &vh) : NULL;
+    srv->port = srv->vhost_listen ? lws_get_vhost_listen_port(srv->vhost_listen) : -1;
+    if (!srv->vhost || srv->port <= 0) {
         srv->start_failed = true;
         snprintf(msg, msg_len,
                  "could not listen on %s port %d (address in use, or not an address of this host?)",
@@ -237,6 +262,7 @@ void gp_srv_lws_stop(gp_srv *srv)
     if (srv->ctx) {
         lws_sul_cancel(&srv->timer_sul);
         lws_sul_cancel(&srv->deadline_sul);
+        gp_srv_door_stop(srv);
         lws_context_destroy(srv->ctx);
         srv->ctx = NULL;
     }

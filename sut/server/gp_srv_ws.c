@@ -1,18 +1,23 @@
 /* gp_srv_ws.c: goldpath-server's WebSocket callbacks.
  *
  * ESTABLISHED opens the connection in the core (with the Authorization:
- * Bearer token, if any) and completes its accept at once: lws has finished
- * the handshake, so there is no accept race here.  --accept-delay-ms models a
- * slow accept instead (a GP_TIMER_ACCEPT timer completes it later), which
- * is what makes the accept_race bug visible on real sockets.  RECEIVE joins a message's frames and
+ * Bearer token, if any), logs the peer's address, and completes its accept
+ * at once: lws has finished the handshake, so there is no accept race here.
+ * --accept-delay-ms models a slow accept instead (a per-connection lws_sul
+ * completes it later), which is what makes the accept_race bug visible on
+ * real sockets; with --fault-hooks a client picks its own delay
+ * (gp_accept_delay_ms=N in the upgrade URL).  RECEIVE joins a message's frames and
  * callback chunks into one buffer (up to --max-message + 1 bytes: one more
  * than allowed is how the core recognises "too big" and closes 1009).
  * SERVER_WRITEABLE writes the head of the output queue, one message per
  * call, and once the queue is empty sends the pending close, so an error
  * message always reaches the client before its close frame.  CLOSED tells
  * the core the transport is gone. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,6 +39,7 @@ void gp_srv_ws_close_later(struct lws *wsi, gp_session *s, int code,
     if (s->close_code)
         return;
     s->close_code = code;
+    gp_srv_flow_closing(wsi, s);
     /* A close frame carries at most 123 bytes of reason. */
     snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason ? reason : "");
     lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, GP_SRV_CLOSE_TIMEOUT_S);
@@ -70,8 +76,78 @@ static const char *bearer_token(struct lws *wsi, char *buf, size_t cap)
     return buf;
 }
 
+static void accept_complete(gp_srv *srv, gp_session *s)
+{
+    gp_server_on_accept_complete(srv->core, s->handle);
+    s->core_held = 0; /* the core has processed what it held */
+    gp_srv_flow_account(srv, s);
+}
+
+/* A delayed accept (--accept-delay-ms, or the gp_accept_delay_ms fault
+ * hook) completes; CLOSED cancels this sul, so s is alive. */
+static void accept_fire(lws_sorted_usec_list_t *sul)
+{
+    gp_session *s = lws_container_of(sul, gp_session, accept_sul);
+    gp_srv *srv = lws_context_user(lws_get_context(s->wsi));
+    if (s->handle)
+        accept_complete(srv, s);
+}
+
+/* "Connection <id> peer <ip>:<port>": links a connection id in the log to
+ * the client socket that opened it (a harness knows its local address). */
+static void log_peer(gp_srv *srv, struct lws *wsi, gp_conn_handle h)
+{
+    if (srv->opt.log_level > GP_LOG_INFO)
+        return;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    int fd = (int)lws_get_socket_fd(wsi);
+    if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+            port = ntohs(a->sin6_port);
+        }
+    }
+    const char *id = gp_server_conn_id(srv->core, h);
+    bool v6 = strchr(ip, ':') != NULL;
+    gp_srv_logf(srv->opt.log_level, GP_LOG_INFO, "Connection %s peer %s%s%s:%u",
+                id ? id : "(unknown)", v6 ? "[" : "", ip, v6 ? "]" : "", port);
+}
+
+/* --fault-hooks: the upgrade URL's gp_accept_delay_ms=N (0..60000) replaces
+ * the accept delay of this one connection.  Anything else is ignored with a
+ * WARNING: a fault hook must never make the server refuse a client. */
+static void fault_accept_delay(gp_srv *srv, struct lws *wsi, gp_conn_handle h,
+                               uint32_t *delay_ms)
+{
+    char buf[64];
+    const char *v = lws_get_urlarg_by_name(wsi, "gp_accept_delay_ms=", buf, (int)sizeof(buf));
+    if (!v)
+        return;
+    const char *id = gp_server_conn_id(srv->core, h);
+    char *end = NULL;
+    unsigned long n = strtoul(v, &end, 10);
+    if (!*v || *end || *v == '-' || *v == '+' || n > GP_SRV_FAULT_ACCEPT_DELAY_MS_MAX) {
+        gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
+                    "Connection %s: ignoring gp_accept_delay_ms=%s (fault hook takes 0..%u)",
+                    id ? id : "(unknown)", v, GP_SRV_FAULT_ACCEPT_DELAY_MS_MAX);
+        return;
+    }
+    *delay_ms = (uint32_t)n;
+    gp_srv_logf(srv->opt.log_level, GP_LOG_INFO,
+                "Connection %s accept delayed by %lu ms (fault hook)", id ? id : "(unknown)", n);
+}
+
 int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s)
 {
+    s->wsi = wsi;
     s->counted = true;
     srv->sessions++;
     char token[GP_TOKEN_LEN_MAX + 32];
@@ -96,23 +172,39 @@ int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s)
         return 0;
     }
     s->handle = h;
-    if (srv->opt.accept_delay_ms)
-        srv->env.timer_start(srv->env.ctx, srv->opt.accept_delay_ms, h, GP_TIMER_ACCEPT, 0);
+    log_peer(srv, wsi, h);
+    uint32_t delay_ms = srv->opt.accept_delay_ms;
+    if (srv->opt.fault_hooks)
+        fault_accept_delay(srv, wsi, h, &delay_ms);
+    if (delay_ms)
+        lws_sul_schedule(lws_get_context(wsi), 0, &s->accept_sul, accept_fire,
+                         (lws_usec_t)delay_ms * LWS_US_PER_MS);
     else
-        gp_server_on_accept_complete(srv->core, h);
+        accept_complete(srv, s);
     return 0;
 }
 
-/* Hands the core one whole message (or the first max+1 bytes of one). */
-static void deliver(gp_srv *srv, gp_session *s, const char *data, size_t len)
+/* Hands the core one whole message (or the first max+1 bytes of one).
+ * Before its accept completes the core keeps a copy: that counts against
+ * the pre-authentication budget until the accept. */
+static void deliver(gp_srv *srv, struct lws *wsi, gp_session *s, const char *data,
+                    size_t len)
 {
-    if (s->handle)
-        gp_server_on_message(srv->core, s->handle, data ? data : "", len, s->rx_binary);
+    if (!s->handle)
+        return;
+    if (gp_server_conn_state(srv->core, s->handle) == GP_STATE_CONNECTING) {
+        if (!gp_srv_flow_preauth_admit(srv, wsi, s, len))
+            return;
+        s->core_held += len;
+    }
+    gp_server_on_message(srv->core, s->handle, data ? data : "", len, s->rx_binary);
+    gp_srv_flow_account(srv, s);
 }
 
 /* Appends to the reassembly buffer, at most up to max+1 bytes in all.
  * Returns false when out of memory. */
-static bool rx_append(gp_session *s, const char *in, size_t len, size_t limit)
+static bool rx_append(gp_srv *srv, struct lws *wsi, gp_session *s, const char *in,
+                      size_t len, size_t limit, bool *refused)
 {
     size_t take = len < limit - s->rx_len ? len : limit - s->rx_len;
     if (s->rx_len + take > s->rx_cap) {
@@ -121,18 +213,23 @@ static bool rx_append(gp_session *s, const char *in, size_t len, size_t limit)
             cap *= 2;
         if (cap > limit)
             cap = limit;
+        if (!gp_srv_flow_preauth_admit(srv, wsi, s, cap - s->rx_cap)) {
+            *refused = true;
+            return true;
+        }
         char *grown = realloc(s->rx, cap);
         if (!grown)
             return false;
         s->rx = grown;
         s->rx_cap = cap;
+        gp_srv_flow_account(srv, s);
     }
     memcpy(s->rx + s->rx_len, in, take);
     s->rx_len += take;
     return true;
 }
 
-static void rx_reset(gp_session *s)
+static void rx_reset(gp_srv *srv, gp_session *s)
 {
     s->rx_active = false;
     s->rx_discard = false;
@@ -142,6 +239,7 @@ static void rx_reset(gp_session *s)
         free(s->rx);
         s->rx = NULL;
         s->rx_cap = 0;
+        gp_srv_flow_account(srv, s);
     }
 }
 
@@ -155,6 +253,7 @@ int gp_srv_ws_receive(gp_srv *srv, struct lws *wsi, gp_session *s,
         s->rx_discard = false;
     }
     bool final = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+    bool refused = false; /* over the pre-authentication budget: closing */
     size_t limit = srv->opt.core.max_message_bytes + 1;
     if (s->close_code || !s->handle || s->rx_discard) {
         /* closing, refused, or the rest of a message already answered */
@@ -162,23 +261,25 @@ int gp_srv_ws_receive(gp_srv *srv, struct lws *wsi, gp_session *s,
         /* The core closes 1003 on a binary message whatever it holds: no
          * need to wait for (or keep) the rest of it.  At most max bytes, so
          * that a binary message always gets 1003, never 1009. */
-        deliver(srv, s, in, len < limit - 1 ? len : limit - 1);
+        deliver(srv, wsi, s, in, len < limit - 1 ? len : limit - 1);
         s->rx_discard = true;
     } else if (final && s->rx_len == 0) {
-        deliver(srv, s, in, len); /* the usual case: one chunk, no copy */
-    } else if (!rx_append(s, in, len, limit)) {
+        deliver(srv, wsi, s, in, len); /* the usual case: one chunk, no copy */
+    } else if (!rx_append(srv, wsi, s, in, len, limit, &refused)) {
         gp_srv_logf(srv->opt.log_level, GP_LOG_ERROR,
                     "Out of memory joining a message of %zu+ bytes; closing",
                     s->rx_len + len);
         gp_srv_ws_close_later(wsi, s, GP_CLOSE_INTERNAL, "out of memory");
+    } else if (refused) {
+        s->rx_discard = true;
     } else if (s->rx_len == limit) {
-        deliver(srv, s, s->rx, s->rx_len); /* over the limit: core closes 1009 */
+        deliver(srv, wsi, s, s->rx, s->rx_len); /* over the limit: core closes 1009 */
         s->rx_discard = true;
     } else if (final) {
-        deliver(srv, s, s->rx, s->rx_len);
+        deliver(srv, wsi, s, s->rx, s->rx_len);
     }
     if (final)
-        rx_reset(s);
+        rx_reset(srv, s);
     return 0;
 }
 
@@ -196,7 +297,6 @@ static void close_now(lws_sorted_usec_list_t *sul)
 
 int gp_srv_ws_writeable(gp_srv *srv, struct lws *wsi, gp_session *s)
 {
-    (void)srv;
     if (s->close_started)
         return 0; /* lws is sending the close frame: nothing more from us */
     gp_outq_msg *m = gp_outq_head(&s->outq);
@@ -205,6 +305,7 @@ int gp_srv_ws_writeable(gp_srv *srv, struct lws *wsi, gp_session *s)
         if (n < 0 || (size_t)n < m->len)
             return -1; /* the socket failed: lws closes it, CLOSED follows */
         gp_outq_pop(&s->outq);
+        gp_srv_flow_after_pop(srv, wsi, s);
         if (!gp_outq_empty(&s->outq) || s->close_code)
             lws_callback_on_writable(wsi);
         return 0;
@@ -228,10 +329,13 @@ void gp_srv_ws_closed(gp_srv *srv, struct lws *wsi, gp_session *s)
 {
     (void)wsi;
     lws_sul_cancel(&s->close_sul);
+    lws_sul_cancel(&s->accept_sul);
+    gp_srv_flow_release(srv, s);
     if (s->handle) {
         gp_conn_handle h = s->handle;
         s->handle = 0;
         gp_server_on_close(srv->core, h);
+        gp_srv_env_conn_closed(srv, h);
     }
     gp_outq_clear(&s->outq);
     free(s->rx);

@@ -16,6 +16,7 @@
 #include "gp_outq.h"
 #include "gp_srv_flags.h"
 #include "gp_srv_log.h"
+#include "gp_srv_timers.h"
 #include "gp_eventq.h"
 
 static void heap_orders_by_due_then_start(void **state)
@@ -63,6 +64,89 @@ static void heap_pops_only_due(void **state)
     assert_true(gp_eventq_pop_due(&h, 1000, &e));
     assert_false(gp_eventq_pop_due(&h, 1000, &e));
     gp_eventq_free(&h);
+}
+
+/* The driver's timers against a plain array model: random adds, pops and
+ * cancellations; every pop is the model's earliest (due, then start order)
+ * and a cancelled connection's timers never fire. */
+static void timers_match_a_model(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    static gp_srv_timer model[N];
+    static bool live[N];
+    size_t added = 0, pending = 0;
+    gp_srv_timers t;
+    gp_srv_timers_init(&t);
+    uint64_t x = 99, now = 0;
+    while (added < N) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned op = (unsigned)(x >> 60);
+        if (op < 9) { /* add */
+            uint64_t conn = (x >> 20) % 50; /* 0: a server timer */
+            gp_srv_timer e = {.at_ms = now + (x >> 33) % 40, .seq = added,
+                              .conn = conn, .kind = 1, .arg = (uint32_t)added};
+            assert_int_equal(gp_srv_timers_add(&t, e.at_ms, e.conn, e.kind, e.arg), 0);
+            model[added] = e;
+            live[added++] = true;
+            pending++;
+        } else if (op < 13) { /* pop what is due */
+            now += (x >> 40) % 7;
+            gp_srv_timer got;
+            while (gp_srv_timers_pop_due(&t, now, &got)) {
+                size_t best = N;
+                for (size_t i = 0; i < added; i++)
+                    if (live[i] && (best == N || model[i].at_ms < model[best].at_ms))
+                        best = i; /* first of equal dues = earliest start */
+                assert_true(best < N);
+                assert_int_equal(got.arg, model[best].arg);
+                assert_true(got.at_ms <= now);
+                live[best] = false;
+                pending--;
+            }
+        } else { /* a connection closes */
+            uint64_t conn = 1 + (x >> 20) % 49;
+            size_t want = 0;
+            for (size_t i = 0; i < added; i++)
+                if (live[i] && model[i].conn == conn) {
+                    live[i] = false;
+                    want++;
+                }
+            assert_int_equal(gp_srv_timers_cancel_conn(&t, conn), want);
+            pending -= want;
+        }
+        assert_int_equal(gp_srv_timers_count(&t), pending);
+    }
+    gp_srv_timers_free(&t);
+}
+
+/* Churn: connections that come and go, each leaving a long timer behind,
+ * must not make the structure grow (issue 10, item 5). */
+static void timers_do_not_grow_with_churn(void **state)
+{
+    (void)state;
+    gp_srv_timers t;
+    gp_srv_timers_init(&t);
+    size_t bytes_after_warmup = 0;
+    for (uint64_t conn = 1; conn <= 200000; conn++) {
+        /* auth timeout, stuck check, far in the future */
+        assert_int_equal(gp_srv_timers_add(&t, 3600000, conn, 1, 0), 0);
+        assert_int_equal(gp_srv_timers_add(&t, 2000, conn, 2, 0), 0);
+        if (conn > 100) /* 100 connections open at any time */
+            assert_int_equal(gp_srv_timers_cancel_conn(&t, conn - 100), 2);
+        if (conn == 1000)
+            bytes_after_warmup = gp_srv_timers_bytes(&t);
+    }
+    assert_int_equal(gp_srv_timers_count(&t), 200);
+    assert_int_equal(gp_srv_timers_conns(&t), 100);
+    assert_true(gp_srv_timers_bytes(&t) <= bytes_after_warmup);
+    assert_int_equal(gp_srv_timers_cancel_conn(&t, 12345), 0); /* gone */
+    for (uint64_t conn = 199901; conn <= 200000; conn++)
+        assert_int_equal(gp_srv_timers_cancel_conn(&t, conn), 2);
+    assert_int_equal(gp_srv_timers_count(&t), 0);
+    gp_srv_timer e;
+    assert_false(gp_srv_timers_pop_due(&t, UINT64_MAX, &e));
+    gp_srv_timers_free(&t);
 }
 
 static void outq_fifo_headroom_and_limit(void **state)
@@ -193,6 +277,29 @@ static void log_format_is_the_incidents(void **state)
     assert_non_null(strstr(small, ".000001Z ERROR a"));
 }
 
+/* Whatever a client smuggles into a logged text, one call is one line. */
+static void log_escapes_control_bytes(void **state)
+{
+    (void)state;
+    char out[256];
+    gp_srv_log_escape(out, sizeof(out), "a\nb\rc\td\\e\x1b[31mf\x7fg\x01");
+    assert_string_equal(out, "a\\nb\\rc\\td\\\\e\\x1b[31mf\\x7fg\\x01");
+    /* UTF-8 is kept; broken UTF-8, C1 controls (NEL) and U+2028 are not. */
+    gp_srv_log_escape(out, sizeof(out), "caf\xc3\xa9 \xff\xc3 \xc2\x85 \xe2\x80\xa8 \xed\xa0\x80");
+    assert_string_equal(out, "caf\xc3\xa9 \\xff\\xc3 \\xc2\\x85 \\xe2\\x80\\xa8 "
+                             "\\xed\\xa0\\x80");
+    /* Cut between escapes, never inside one. */
+    assert_int_equal(gp_srv_log_escape(out, 5, "ab\ncd"), 4);
+    assert_string_equal(out, "ab\\n");
+    assert_int_equal(gp_srv_log_escape(out, 4, "ab\ncd"), 2);
+    char buf[128];
+    size_t n = gp_srv_log_format(buf, sizeof(buf), 1757498283224757ULL, "INFO",
+                                 "id r-1\n2025-09-10T09:58:03.000000Z ERROR forged");
+    assert_int_equal(n, strlen(buf));
+    assert_ptr_equal(strchr(buf, '\n'), buf + n - 1); /* one line */
+    assert_non_null(strstr(buf, "r-1\\n2025"));
+}
+
 static void fdlimit_fits_or_explains(void **state)
 {
     (void)state;
@@ -220,10 +327,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(heap_orders_by_due_then_start),
         cmocka_unit_test(heap_pops_only_due),
+        cmocka_unit_test(timers_match_a_model),
+        cmocka_unit_test(timers_do_not_grow_with_churn),
         cmocka_unit_test(outq_fifo_headroom_and_limit),
         cmocka_unit_test(flags_defaults_and_values),
         cmocka_unit_test(flags_errors_name_the_flag),
         cmocka_unit_test(log_format_is_the_incidents),
+        cmocka_unit_test(log_escapes_control_bytes),
         cmocka_unit_test(fdlimit_fits_or_explains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

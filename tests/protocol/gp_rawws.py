@@ -12,12 +12,21 @@ OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
 
 class RawWs:
-    def __init__(self, port, path="/ws", headers=(), timeout=5.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, path="/ws", headers=(), timeout=5.0, rcvbuf=None, version="13",
+                 host=True):
+        """rcvbuf: SO_RCVBUF set before connecting (a small window, for clients
+        that read slowly or not at all); version: Sec-WebSocket-Version (None
+        leaves it out); host: False leaves the Host header out."""
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
-        req = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-               "Sec-WebSocket-Version: 13\r\n" + "".join(h + "\r\n" for h in headers) + "\r\n")
+        req = (f"GET {path} HTTP/1.1\r\n" + (f"Host: 127.0.0.1:{port}\r\n" if host else "") +
+               f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n" +
+               (f"Sec-WebSocket-Version: {version}\r\n" if version is not None else "") +
+               "".join(h + "\r\n" for h in headers) + "\r\n")
         self.sock.sendall(req.encode())
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
@@ -27,6 +36,7 @@ class RawWs:
             self.buf += chunk
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         self.status = int(head.split(b" ", 2)[1])
+        self.head = head.decode(errors="replace")
 
     def send_frame(self, opcode, payload=b"", fin=True, mask=True, rsv=0):
         b0 = (0x80 if fin else 0) | (rsv << 4) | opcode

@@ -5,11 +5,18 @@ kernel picks and writes it to F once it listens, so tests never race for a
 port and never sleep "long enough".  stop() sends SIGTERM and returns the
 exit status; check_clean() fails on sanitizer reports in the server's
 stderr (the suite also runs in the ASan/UBSan build).
+
+Each server gets a scratch folder (ready file, stdout, stderr) under the
+temporary folder.  Once the process has exited, cleanup() reads the logs
+into memory and removes the folder; stop(), kill() and run_to_exit() call
+it, and the runners call cleanup_all() after every test for servers a test
+left behind (it kills what still runs).  A run leaves nothing in $TMPDIR.
 """
 
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -21,6 +28,15 @@ START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 30.0
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
                    "UndefinedBehaviorSanitizer")
+
+_LIVE = []  # servers whose scratch folder still exists
+
+
+def cleanup_all():
+    """Kills every server still running and removes every scratch folder."""
+    for srv in list(_LIVE):
+        srv.kill()
+        srv.cleanup()
 
 
 class Server:
@@ -39,6 +55,27 @@ class Server:
         self.nofile = nofile
         self.proc = None
         self.port = None
+        self._logs = None  # (stdout, stderr) once the folder is gone
+        _LIVE.append(self)
+
+    def cleanup(self):
+        """Keeps the logs in memory and removes the scratch folder (the
+        process must have exited).  Idempotent."""
+        if self._logs is not None:
+            return
+        assert self.proc is None or self.proc.poll() is not None, "server still running"
+        self._logs = (self._read(self.stdout_path), self._read(self.stderr_path))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _LIVE:
+            _LIVE.remove(self)
+
+    @staticmethod
+    def _read(path):
+        try:
+            with open(path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
 
     def command(self):
         cmd = [self.binary, "--port", "0", "--ready-file", self.ready_file]
@@ -51,10 +88,11 @@ class Server:
             resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     def spawn(self, cmd=None):
-        self.proc = subprocess.Popen(
-            cmd or self.command(), env=self.env, stdin=subprocess.DEVNULL,
-            stdout=open(self.stdout_path, "w"), stderr=open(self.stderr_path, "w"),
-            preexec_fn=self._preexec if self.nofile is not None else None)
+        with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
+            self.proc = subprocess.Popen(
+                cmd or self.command(), env=self.env, stdin=subprocess.DEVNULL,
+                stdout=out, stderr=err,
+                preexec_fn=self._preexec if self.nofile is not None else None)
         return self.proc
 
     def start(self):
@@ -77,7 +115,11 @@ class Server:
     def run_to_exit(self, timeout=STOP_TIMEOUT_S):
         """For start-up failures: runs the command, returns (code, out, err)."""
         self.spawn()
-        code = self.proc.wait(timeout)
+        try:
+            code = self.proc.wait(timeout)
+        finally:
+            self.kill()
+            self.cleanup()
         return code, self.stdout(), self.stderr()
 
     @property
@@ -124,6 +166,7 @@ class Server:
         if self.proc.poll() is None:
             self.signal(signal.SIGTERM)
         code = self.wait()
+        self.cleanup()
         self.check_clean()
         return code
 
@@ -131,14 +174,14 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.proc:
+            self.cleanup()
 
     def stdout(self):
-        with open(self.stdout_path) as f:
-            return f.read()
+        return self._logs[0] if self._logs is not None else self._read(self.stdout_path)
 
     def stderr(self):
-        with open(self.stderr_path) as f:
-            return f.read()
+        return self._logs[1] if self._logs is not None else self._read(self.stderr_path)
 
     def check_clean(self):
         err = self.stderr()

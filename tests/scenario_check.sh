@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # scenario_check.sh: runs one shipped scenario through `goldpath run` and
-# checks the exit status and, for a bug scenario, that the summary names
-# every violation its `expect.violations` lists.
+# checks the exit status and what summary.json says.
 #
 #   scenario_check.sh GOLDPATH SCENARIO EXPECTED_EXIT OUT_DIR [extra args...]
+#
+# EXPECTED_EXIT 0: every expectation held; for a bug scenario that means
+# every violation its expect.violations lists was caught.
+# EXPECTED_EXIT 1: something did not hold; for a bug scenario run on the
+# fixed server (--set 'server.bugs=[]') at least one expected violation
+# must be reported missed.
 set -uo pipefail
 goldpath=$1 scenario=$2 want=$3 out=$4
 shift 4
@@ -16,19 +21,27 @@ if [[ $got -ne $want ]]; then
 fi
 summary=$out/summary.json
 [[ -s $summary ]] || { echo "scenario_check: no $summary" >&2; exit 1; }
-if [[ $want -eq 1 ]]; then
-    grep -q '"expected_violations_found": true' "$summary" || {
-        echo "scenario_check: $scenario failed, but not with every violation it expects" >&2
-        exit 1
-    }
-    # each expected violation must be among the violations found
-    python3 - "$summary" <<'PY' || exit 1
+python3 - "$summary" "$want" <<'PY' || exit 1
 import json, sys
 s = json.load(open(sys.argv[1]))
-missing = [v for v in s["expected_violations"] if v not in s["violations"]]
-if missing or not s["expected_violations"]:
-    sys.exit("scenario_check: expected violations not found: %s" % (missing or "(none listed)"))
-print("scenario_check: caught as expected: " + ", ".join(s["violations"]))
+want = int(sys.argv[2])
+checks = {c["name"]: c for c in s["checks"]}
+expected = s["expected_violations"]
+unjudged = [c["name"] for c in s["checks"] + s["expectations"] if c["status"] == "unjudged"]
+if want == 0:
+    if not s["passed"]:
+        sys.exit("scenario_check: exit 0 but summary.json says not passed")
+    if unjudged:
+        sys.exit("scenario_check: not judged: %s" % unjudged)
+    missed = [v for v in expected if checks[v]["status"] != "caught"]
+    if missed:
+        sys.exit("scenario_check: expected violations not caught: %s" % missed)
+    if expected:
+        print("scenario_check: caught as expected: " + ", ".join(expected))
+else:
+    if s["passed"]:
+        sys.exit("scenario_check: exit 1 but summary.json says passed")
+    if expected and not [v for v in expected if checks[v]["status"] == "missed"]:
+        sys.exit("scenario_check: a bug scenario failed without missing an expected violation")
 PY
-fi
 echo "scenario_check: $scenario exited $got as expected"

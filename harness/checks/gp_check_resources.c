@@ -28,6 +28,21 @@ void gp_check_resources(const gp_run *run, gp_check_result *r)
         return;
     }
     uint64_t budget = run->sc.expect.server_memory_per_connection_bytes;
+    if (!(run->evidence & GP_EV_MEMORY)) {
+        /* a server goldpath did not start: its memory is not ours to read */
+        r->not_judged = budget != 0;
+        r->nothing_asked = budget == 0;
+        if (!budget) {
+            gp_check_evidence(r, "none");
+            gp_check_detail(r, "no memory budget set, and the server's memory is not "
+                               "readable (goldpath did not start it)");
+        } else {
+            gp_check_evidence(r, "none");
+            gp_check_detail(r, "expect.server_memory_per_connection_bytes is set, but the "
+                               "server's memory is not readable (goldpath did not start it)");
+        }
+        return;
+    }
     uint64_t conns = run->health.connections_total ? run->health.connections_total : 1;
     uint64_t grew = m->rss_end_kib > m->rss_base_kib ? (m->rss_end_kib - m->rss_base_kib) * 1024 : 0;
     r->count = budget && grew / conns > budget;

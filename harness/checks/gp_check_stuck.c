@@ -19,6 +19,11 @@ void gp_check_stuck(const gp_run *run, gp_check_result *r)
         if (c || s)
             gp_check_flag(r, i);
     }
+    for (uint32_t k = 0; steps && k < run->judge.extra_len; k++)
+        if (run->judge.extra[k].flags & GP_JF_STUCK) {
+            by_steps++;
+            r->count++;
+        }
     gp_check_evidence(r, steps ? "the clients' waits and the observed steps"
                                : "the clients' waits");
     gp_check_detail(r, "%llu connections short of ready past %u ms (%llu seen by the clients, "

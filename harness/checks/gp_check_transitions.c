@@ -15,15 +15,20 @@ void gp_check_invalid_transitions(const gp_run *run, gp_check_result *r)
         if (f & (GP_JF_ILLEGAL | GP_JF_INCONSISTENT))
             gp_check_flag(r, i);
     }
-    if (run->judge.unattributed) /* steps of no connection the run opened */
-        r->count += run->judge.unattributed;
+    /* connections no client could be linked to are judged all the same */
+    uint64_t others = 0;
+    for (uint32_t k = 0; k < run->judge.extra_len; k++)
+        if (run->judge.extra[k].flags & (GP_JF_ILLEGAL | GP_JF_INCONSISTENT)) {
+            others++;
+            r->count++;
+        }
     gp_check_evidence(r, "the observed lifecycle steps");
     gp_check_detail(r, "%llu illegal steps attempted on %llu connections; %llu connections "
-                       "with steps inconsistent with their machine; %llu observations of "
-                       "no known connection",
+                       "with steps inconsistent with their machine; %llu of %u connections "
+                       "linked to no client at fault",
                     (unsigned long long)run->judge.illegal, (unsigned long long)illegal,
-                    (unsigned long long)inconsistent,
-                    (unsigned long long)run->judge.unattributed);
+                    (unsigned long long)inconsistent, (unsigned long long)others,
+                    run->judge.extra_len);
 }
 
 void gp_check_success_rate(const gp_run *run, gp_check_result *r)

@@ -23,7 +23,7 @@ static const gp_check_def table[GP_CHECK_COUNT] = {
     {GP_CHECK_TRANSITION_SUCCESS_RATE, "run", GP_EV_LIFECYCLE, gp_check_success_rate},
     {GP_CHECK_COMPLETION_RATE, "run", 0, gp_check_completion_rate},
     {GP_CHECK_REGISTRY_NOT_EMPTY, "server", GP_EV_REGISTRY, gp_check_registry},
-    {GP_CHECK_RESOURCES, "server", GP_EV_MEMORY, gp_check_resources},
+    {GP_CHECK_RESOURCES, "server", 0, gp_check_resources},
     {GP_CHECK_HEALTH_DISAGREES, "server", GP_EV_HEALTH, gp_check_health},
     {GP_CHECK_FAULTS_NOT_FIRED, "run", 0, gp_check_faults_fired},
 };
@@ -114,7 +114,12 @@ static void judge_one(gp_run *run, const gp_check_def *d)
     }
     d->judge(run, r);
     r->violated = r->count > 0;
-    r->verdict = verdict(true, r->violated, is_expected, false);
+    if (r->nothing_asked)
+        r->verdict = is_expected ? GP_VERDICT_MISSED : GP_VERDICT_NOT_OFFERED;
+    else if (r->not_judged)
+        r->verdict = verdict(false, false, is_expected, declared_absent(run, GP_EV_MEMORY));
+    else
+        r->verdict = verdict(true, r->violated, is_expected, false);
 }
 
 static int cmp_u32(const void *a, const void *b)

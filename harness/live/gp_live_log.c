@@ -82,7 +82,7 @@ static bool word_after(const char *text, const char *prefix, char *id, size_t id
     if (strncmp(text, prefix, n) != 0)
         return false;
     const char *p = text + n;
-    size_t w = strcspn(p, " :");
+    size_t w = strcspn(p, " :;,");
     if (w == 0 || w >= id_len)
         return false;
     memcpy(id, p, w);
@@ -321,6 +321,11 @@ bool gp_live_read_log(gp_live *lv, const char *path)
     }
     reading rd = {0};
     pass1 p = {.rd = &rd};
+    /* a client that got connection_ready knows its id: the link that holds
+     * when the ports cannot (a proxy in between) */
+    for (uint32_t i = 0; i < run->n_clients; i++)
+        if (run->clients[i].ready_id[0])
+            gp_judge_link(&run->judge, run->clients[i].ready_id, i);
     bool ok = ports_build(lv, &p.pm) == GP_OK && each_line(lv, path, first_pass, &p);
     free(p.pm.next);
     free(p.pm.first);

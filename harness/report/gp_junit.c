@@ -116,15 +116,21 @@ static void write_run(FILE *f, json_t *s, const char *replay)
         snprintf(seed, sizeof(seed), "%llu", (unsigned long long)json_integer_value(js));
     else
         snprintf(seed, sizeof(seed), "%s", jstr(s, "seed"));
-    json_t *checks = json_object_get(s, "checks");
+    /* one case per expectation: every check (a bug scenario's expected
+     * violations pass when caught), then latency thresholds and log
+     * signatures */
+    json_t *lists[2] = {json_object_get(s, "checks"), json_object_get(s, "expectations")};
     unsigned tests = 0, failures = 0, skipped = 0;
     size_t i;
     json_t *c;
-    json_array_foreach(checks, i, c) {
-        tests++;
-        failures += strcmp(jstr(c, "status"), "failed") == 0;
-        skipped += strcmp(jstr(c, "status"), "skipped") == 0;
-    }
+    for (int l = 0; l < 2; l++)
+        json_array_foreach(lists[l], i, c) {
+            const char *st = jstr(c, "status");
+            tests++;
+            failures += strcmp(st, "failed") == 0 || strcmp(st, "missed") == 0 ||
+                        strcmp(st, "unjudged") == 0;
+            skipped += strcmp(st, "not_offered") == 0;
+        }
     gp_junit_begin(f, "goldpath", tests, failures, skipped);
     gp_junit_suite_begin(f, suite, tests, failures, skipped);
     gp_junit_props_begin(f);
@@ -133,12 +139,25 @@ static void write_run(FILE *f, json_t *s, const char *replay)
     gp_junit_prop(f, "mode", jstr(s, "mode"));
     gp_junit_prop(f, "replay", replay);
     gp_junit_props_end(f);
-    json_array_foreach(checks, i, c) {
-        char *text = failure_text(c);
-        gp_junit_case(f, suite, jstr(c, "name"), jstr(c, "status"), jstr(c, "detail"),
-                      text ? text : jstr(c, "detail"));
-        free(text);
-    }
+    for (int l = 0; l < 2; l++)
+        json_array_foreach(lists[l], i, c) {
+            const char *st = jstr(c, "status");
+            const char *status = strcmp(st, "passed") == 0 || strcmp(st, "caught") == 0
+                                     ? "passed"
+                                 : strcmp(st, "not_offered") == 0 ? "skipped"
+                                                                  : "failed";
+            char name[200];
+            snprintf(name, sizeof(name), "%s%s", jstr(c, "name"),
+                     json_is_true(json_object_get(c, "expected_violation"))
+                         ? " (expected violation)"
+                         : "");
+            char *text = failure_text(c);
+            char detail[600];
+            snprintf(detail, sizeof(detail), "%s%s%s", strcmp(st, "passed") ? st : "",
+                     strcmp(st, "passed") ? ": " : "", jstr(c, "detail"));
+            gp_junit_case(f, suite, name, status, detail, text ? text : detail);
+            free(text);
+        }
     gp_junit_suite_end(f);
     gp_junit_end(f);
 }

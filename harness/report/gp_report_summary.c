@@ -45,11 +45,15 @@ static json_t *result_json(const gp_run *run, const char *name, const char *what
 static json_t *checks_json(const gp_run *run)
 {
     json_t *arr = json_array();
-    for (int k = 0; k < GP_CHECK_COUNT; k++)
-        json_array_append_new(arr, result_json(run, gp_check_name((gp_check)k),
-                                               gp_check_summary((gp_check)k),
-                                               gp_check_def_of((gp_check)k)->scope,
-                                               &run->checks[k]));
+    for (int k = 0; k < GP_CHECK_COUNT; k++) {
+        const gp_check_result *r = &run->checks[k];
+        json_t *o = result_json(run, gp_check_name((gp_check)k), gp_check_summary((gp_check)k),
+                                gp_check_def_of((gp_check)k)->scope, r);
+        json_object_set_new(o, "expected_violation",
+                            json_boolean(r->verdict == GP_VERDICT_CAUGHT ||
+                                         r->verdict == GP_VERDICT_MISSED));
+        json_array_append_new(arr, o);
+    }
     return arr;
 }
 

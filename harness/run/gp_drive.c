@@ -279,7 +279,10 @@ void gp_drive_server_sent(gp_run *run, uint32_t i, const char *data, size_t len,
     w->sent[type]++;
     if (type == GP_MSG_ERROR && code >= 0 && code < GP_PROTO_ERROR_COUNT)
         w->errors[code]++;
-    if (type == GP_MSG_CONNECTION_READY)
+    /* the machine's state when connection_ready left the server: known here
+     * when every step is observed as it happens (simulation); live, the
+     * server's log says when it sent it */
+    if (type == GP_MSG_CONNECTION_READY && w->complete)
         gp_judge_ready_sent(&run->judge, i, at_ms);
 }
 

@@ -60,6 +60,7 @@ int gp_judge_init(gp_judge *j, uint32_t n, uint32_t stuck_after_ms)
 void gp_judge_free(gp_judge *j)
 {
     free(j->conns);
+    free(j->extra);
     free(j->map_keys);
     free(j->map_vals);
     memset(j, 0, sizeof(*j));
@@ -118,9 +119,39 @@ uint32_t gp_judge_conn_of(const gp_judge *j, const char *id)
     return UINT32_MAX;
 }
 
+const gp_judge_conn *gp_judge_conn_at(const gp_judge *j, uint32_t conn)
+{
+    if (conn < j->n)
+        return &j->conns[conn];
+    if (conn != UINT32_MAX && conn - j->n < j->extra_len)
+        return &j->extra[conn - j->n];
+    return NULL;
+}
+
 gp_state gp_judge_state(const gp_judge *j, uint32_t conn)
 {
-    return conn < j->n ? (gp_state)j->conns[conn].state : GP_STATE_COUNT;
+    const gp_judge_conn *c = gp_judge_conn_at(j, conn);
+    return c ? (gp_state)c->state : GP_STATE_COUNT;
+}
+
+/* A new connection of no known client for `id`; UINT32_MAX out of memory. */
+static uint32_t add_extra(gp_judge *j, const char *id)
+{
+    if (j->extra_len == j->extra_cap) {
+        uint32_t cap = j->extra_cap ? j->extra_cap * 2 : 64;
+        gp_judge_conn *grown = realloc(j->extra, cap * sizeof(*grown));
+        if (!grown)
+            return UINT32_MAX;
+        j->extra = grown;
+        j->extra_cap = cap;
+    }
+    uint32_t conn = j->n + j->extra_len;
+    j->extra[j->extra_len++] = (gp_judge_conn){.state = GP_STATE_COUNT};
+    if (gp_judge_link(j, id, conn) != GP_OK) {
+        j->extra_len--;
+        return UINT32_MAX;
+    }
+    return conn;
 }
 
 /* The model leaves its state at t: was the connection held short of ready
@@ -223,11 +254,13 @@ void gp_judge_observe(gp_judge *j, uint32_t conn, const gp_observation *o)
         j->first_ms = o->at_ms ? o->at_ms : 1;
     if (conn >= j->n)
         conn = gp_judge_conn_of(j, o->id);
-    if (conn >= j->n) {
-        j->unattributed++;
+    if (conn == UINT32_MAX)
+        conn = add_extra(j, o->id);
+    if (conn == UINT32_MAX)
         return;
-    }
-    gp_judge_conn *c = &j->conns[conn];
+    if (conn >= j->n)
+        j->unattributed++;
+    gp_judge_conn *c = (gp_judge_conn *)gp_judge_conn_at(j, conn);
     c->flags |= GP_JF_SEEN;
     switch (o->kind) {
     case GP_OBS_REGISTERED:
@@ -249,9 +282,9 @@ void gp_judge_ready_sent(gp_judge *j, uint32_t conn, uint64_t at_ms)
 {
     (void)at_ms;
     j->ready_sent++;
-    if (conn >= j->n)
+    gp_judge_conn *c = (gp_judge_conn *)gp_judge_conn_at(j, conn);
+    if (!c)
         return;
-    gp_judge_conn *c = &j->conns[conn];
     if (c->state != PROCESSING_READY)
         c->flags |= GP_JF_FALSE_READY;
 }
@@ -260,4 +293,6 @@ void gp_judge_finish(gp_judge *j, uint64_t at_ms)
 {
     for (uint32_t i = 0; i < j->n; i++)
         leave_state(j, &j->conns[i], at_ms);
+    for (uint32_t k = 0; k < j->extra_len; k++)
+        leave_state(j, &j->extra[k], at_ms);
 }

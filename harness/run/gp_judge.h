@@ -45,6 +45,11 @@ typedef struct gp_judge_conn {
 typedef struct gp_judge {
     uint32_t n;            /* connections (clients) */
     gp_judge_conn *conns;
+    /* Connections the observations name but no client can be linked to (a
+     * proxy in between hides the clients' ports): judged all the same, as
+     * connections n, n+1, ... */
+    gp_judge_conn *extra;
+    uint32_t extra_len, extra_cap;
     uint32_t stuck_after_ms;
     /* id hash -> connection, for observations that name only an id (log
      * lines); open addressing, grown as needed */
@@ -61,7 +66,7 @@ typedef struct gp_judge {
     uint64_t mismatched;    /* connections with more than one machine */
     uint64_t stuck_certain, stuck_edge;
     uint64_t ready_sent;    /* connection_ready observed leaving the server */
-    uint64_t unattributed;  /* observations of no known connection */
+    uint64_t unattributed;  /* observations judged on a connection of no known client */
     uint64_t first_ms;      /* server clock of the first observation (0: none) */
 } gp_judge;
 
@@ -91,5 +96,8 @@ void gp_judge_finish(gp_judge *j, uint64_t at_ms);
 
 /* The model state of `conn` (GP_STATE_COUNT: none). */
 gp_state gp_judge_state(const gp_judge *j, uint32_t conn);
+
+/* Connection `conn` (a client's, or an extra one), or NULL. */
+const gp_judge_conn *gp_judge_conn_at(const gp_judge *j, uint32_t conn);
 
 #endif

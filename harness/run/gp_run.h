@@ -132,6 +132,8 @@ bool gp_verdict_ok(gp_verdict v);
 
 typedef struct gp_check_result {
     gp_verdict verdict;
+    bool not_judged;   /* set by a judge that lacked what it needed (fails) */
+    bool nothing_asked; /* set by a judge with nothing to judge by design (passes) */
     bool violated;  /* violations found (count > 0) */
     uint64_t count; /* violations found */
     uint32_t examples[GP_EXAMPLES_MAX]; /* client indices */

@@ -128,7 +128,8 @@ static void on_to_server(gp_sim *s, uint32_t i, sim_msg *m)
         l->accept_deferred = false;
         gp_sim_push(s, s->now + 1, EV_SERVER_ACCEPT, i, 0, NULL);
     }
-    gp_drive_server_received(s->run, i, m->data, m->len);
+    if (!l->server_closing) /* a closing connection's input is not read */
+        gp_drive_server_received(s->run, i, m->data, m->len);
     gp_server_on_message(s->srv, l->h, m->data, m->len, false);
 }
 

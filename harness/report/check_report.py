@@ -156,9 +156,18 @@ def check_junit(path, want_cases):
 
 
 def summary_cases(folder):
+    """The JUnit cases a run folder's summary.json implies: every check (a
+    bug scenario's expected violations named so, passing when caught) and
+    every expectation."""
     import json
     s = json.load(open(os.path.join(folder, "summary.json")))
-    return [(c["name"], c["status"]) for c in s["checks"]]
+    junit = {"passed": "passed", "caught": "passed", "not_offered": "skipped",
+             "failed": "failed", "missed": "failed", "unjudged": "failed"}
+    cases = []
+    for c in s["checks"] + s["expectations"]:
+        name = c["name"] + (" (expected violation)" if c.get("expected_violation") else "")
+        cases.append((name, junit[c["status"]]))
+    return cases
 
 
 def mode_run(goldpath, src, work):
@@ -179,9 +188,21 @@ def mode_run(goldpath, src, work):
     check("goldpath run " in page, "report.html has no replay command")
     check_junit(golden + ".xml", summary_cases(golden))
 
-    # A failing run: the fault ledger plot, failed checks with replay commands.
-    bug = os.path.join(work, "bug")
+    # A bug scenario whose bug is caught passes: its expected violations are
+    # passed cases.
+    caught = os.path.join(work, "caught")
     run([goldpath, "run", os.path.join(src, "scenarios/bugs/accept_race.json"), "--clients", "300",
+         "--out", caught, "--junit", caught + ".xml", "--quiet"], want=0)
+    cases = summary_cases(caught)
+    check(("stuck_connections (expected violation)", "passed") in cases,
+          "a caught bug is not a passed case")
+    check_junit(caught + ".xml", cases)
+
+    # A failing run (the accept race bug in the golden path): the fault ledger
+    # plot, failed checks with replay commands.
+    bug = os.path.join(work, "bug")
+    run([goldpath, "run", os.path.join(src, "scenarios/accept_race.json"), "--clients", "300",
+         "--set", 'server.bugs=["accept_race"]',
          "--out", bug, "--junit", bug + ".xml", "--quiet"], want=1)
     check_run_plots(bug, RUN_PLOTS)
     page = check_page(bug) or ""
@@ -334,7 +355,8 @@ def summary_checks(goldpath, src, work):
         tiny = os.path.join(work, "tiny")
         run([goldpath, "run", os.path.join(src, "scenarios/golden_path.json"), "--clients", "10",
              "--out", tiny, "--quiet", "--no-plots"], want=0)
-        _checks = [n for n, _ in summary_cases(tiny)]
+        import json
+        _checks = [c["name"] for c in json.load(open(os.path.join(tiny, "summary.json")))["checks"]]
     return _checks
 
 

@@ -88,6 +88,8 @@ static void section_summary(FILE *f, json_t *s, json_t *sc, const char *replay)
     fputs("<p>Replay this run: <code>", f);
     gp_esc_xml(f, replay);
     fputs("</code></p>\n<p class=\"muted\"><a href=\"#checks\">checks</a> &middot; "
+          "<a href=\"#expectations\">expectations</a> &middot; <a href=\"#log\">log</a> &middot; "
+          "<a href=\"#facts\">facts</a> &middot; "
           "<a href=\"#plots\">plots</a> &middot; <a href=\"#latency\">latency</a> &middot; "
           "<a href=\"#faults\">fault ledger</a> &middot; <a href=\"#steps\">lifecycle steps</a>"
           " &middot; <a href=\"#files\">files</a> &middot; <a href=\"#scenario\">scenario</a>"
@@ -114,41 +116,62 @@ static void section_summary(FILE *f, json_t *s, json_t *sc, const char *replay)
                "refused %lld, disconnected %lld, reset %lld, failed %lld, pending %lld",
                jint(c, "refused"), jint(c, "disconnected"), jint(c, "reset"), jint(c, "failed"),
                jint(c, "pending"));
-    row_figure(f, "transition success rate", "%.6f of %lld steps attempted",
-               json_number_value(json_object_get(sv, "transition_success_rate")),
-               jint(sv, "transitions_attempted"));
-    row_figure(f, "stuck, invalid transitions, id mismatches", "%lld, %lld, %lld",
-               jint(sv, "stuck"), jint(sv, "invalid_transitions"),
-               jint(sv, "connection_id_mismatches"));
+    json_t *ob = json_object_get(s, "observed");
+    long long att = jint(ob, "steps_attempted"), app = jint(ob, "steps_applied");
+    row_figure(f, "lifecycle steps observed", "%lld attempted, %lld applied (%.6f), %lld illegal; "
+               "%lld connections stuck", att, app, att ? (double)app / (double)att : 1.0,
+               jint(ob, "illegal_steps"), jint(ob, "stuck"));
+    row_figure(f, "the server's own figures", "%lld steps attempted (%lld refused), %lld stuck "
+               "reported, %lld id mismatches, registry %lld",
+               jint(sv, "transitions_attempted"), jint(sv, "invalid_transitions"),
+               jint(sv, "stuck_detected"), jint(sv, "connection_id_mismatches"),
+               jint(sv, "registry_left"));
+    json_t *ev = json_object_get(s, "evidence");
+    row_figure(f, "evidence", "lifecycle steps %s, server log %s, /health %s%s%s",
+               json_is_true(json_object_get(ev, "lifecycle")) ? "yes" : "no",
+               json_is_true(json_object_get(ev, "log")) ? "yes" : "no",
+               json_is_true(json_object_get(ev, "health")) ? "yes" : "no",
+               *jstr(ev, "missing_because") ? "; missing: " : "", jstr(ev, "missing_because"));
     row_figure(f, "run length", "%lld ms%s, %lld events", jint(s, "end_ms"),
                strcmp(jstr(s, "mode"), "live") ? " of virtual time" : "", jint(s, "events"));
     fputs("</table>\n", f);
 }
 
-static void section_checks(FILE *f, json_t *s, const char *replay)
+/* The CSS class of a verdict: green when the run passes by it. */
+static const char *verdict_class(const char *status)
 {
-    fputs("<h2 id=\"checks\">Checks</h2>\n<table>\n<tr><th>result</th><th>check</th><th>passing means</th>"
-          "<th>found</th><th>replay</th></tr>\n",
-          f);
+    if (strcmp(status, "passed") == 0 || strcmp(status, "caught") == 0)
+        return "passed";
+    if (strcmp(status, "not_offered") == 0)
+        return "skipped";
+    return "failed";
+}
+
+static void results_table(FILE *f, json_t *list, const char *replay, const char *heading)
+{
+    fprintf(f, "<table>\n<tr><th>result</th><th>%s</th><th>passing means</th><th>found</th>"
+               "<th>judged from</th><th>replay</th></tr>\n", heading);
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(s, "checks"), i, c) {
+    json_array_foreach(list, i, c) {
         const char *status = jstr(c, "status");
-        const char *cls = strcmp(status, "passed") == 0   ? "passed"
-                          : strcmp(status, "skipped") == 0 ? "skipped"
-                                                           : "failed";
+        const char *cls = verdict_class(status);
         fputs("<tr>", f);
         gp_html_td_class(f, cls, status);
         fputs("<td class=\"check\"><code>", f);
         gp_esc_xml(f, jstr(c, "name"));
-        fputs("</code></td>", f);
+        fputs("</code>", f);
+        if (json_is_true(json_object_get(c, "expected_violation")))
+            fputs(" <span class=\"muted\">(expected violation)</span>", f);
+        fputs("</td>", f);
         gp_html_td(f, jstr(c, "what"));
         gp_html_td(f, jstr(c, "detail"));
+        gp_html_td(f, jstr(c, "evidence"));
         fputs("<td class=\"replay\">", f);
         json_t *ex = json_object_get(c, "examples");
         if (strcmp(cls, "failed") == 0 && json_array_size(ex) > 0) {
-            /* the first example in full; the others by number (summary.json
-             * has their replay commands too) */
+            /* replay commands on failures only: the first example in full,
+             * the others by number (summary.json has theirs too) */
             json_t *e = json_array_get(ex, 0);
             fprintf(f, "client %lld (", jint(e, "client"));
             gp_esc_xml(f, jstr(e, "outcome"));
@@ -162,14 +185,24 @@ static void section_checks(FILE *f, json_t *s, const char *replay)
             for (size_t k = 1; k < json_array_size(ex); k++)
                 fprintf(f, "%s%lld", k == 1 ? "<br>also clients " : ", ",
                         jint(json_array_get(ex, k), "client"));
-        } else {
-            fputs("<code class=\"muted\">", f);
+        } else if (strcmp(cls, "failed") == 0) {
+            fputs("<code>", f);
             gp_esc_xml(f, replay);
             fputs("</code>", f);
         }
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
+}
+
+static void section_checks(FILE *f, json_t *s, const char *replay)
+{
+    fputs("<h2 id=\"checks\">Checks</h2>\n<p class=\"muted\">Judged from what the clients "
+          "saw, what the driver did (the facts) and the lifecycle steps observed; the server's "
+          "own figures are only cross-checked (<code>health_disagrees</code>). A check not "
+          "judged fails the run unless the scenario says the server does not offer that "
+          "evidence.</p>\n", f);
+    results_table(f, json_object_get(s, "checks"), replay, "check");
     json_t *expected = json_object_get(s, "expected_violations");
     if (json_array_size(expected) > 0) {
         bool found = json_is_true(json_object_get(s, "expected_violations_found"));
@@ -182,8 +215,64 @@ static void section_checks(FILE *f, json_t *s, const char *replay)
             fputs("</code>", f);
         }
         fprintf(f, ". <span class=\"badge %s\">%s</span></p>\n", found ? "passed" : "failed",
-                found ? "all found" : "NOT all found");
+                found ? "all caught" : "NOT all caught");
     }
+    fputs("<h3 id=\"expectations\">Expectations</h3>\n", f);
+    results_table(f, json_object_get(s, "expectations"), replay, "expectation");
+}
+
+static void section_log(FILE *f, json_t *s)
+{
+    json_t *log = json_object_get(s, "log");
+    fputs("<h2 id=\"log\">The server's log</h2>\n", f);
+    if (!json_is_true(json_object_get(log, "read"))) {
+        fputs("<p class=\"note\">The server's log was not read: no signature was counted.</p>\n", f);
+        return;
+    }
+    fprintf(f, "<p class=\"muted\">%lld warnings, %lld errors (<a href=\"server.log\">server.log</a>). "
+               "The incident's signatures:</p>\n<table>\n<tr><th>signature</th><th>lines</th>"
+               "<th>connections</th><th>most on one</th></tr>\n",
+            jint(log, "warnings"), jint(log, "errors"));
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(log, "signatures"), i, g) {
+        fputs("<tr>", f);
+        gp_html_td(f, jstr(g, "name"));
+        fprintf(f, "<td class=\"num\">%lld</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td></tr>\n",
+                jint(g, "count"), jint(g, "connections"), jint(g, "max_per_connection"));
+    }
+    fputs("</table>\n", f);
+    json_t *classes = json_object_get(log, "classes");
+    if (json_array_size(classes) == 0)
+        return;
+    fputs("<p class=\"muted\">Every other WARNING and ERROR line, by class:</p>\n<table>\n"
+          "<tr><th>level</th><th>line</th><th>count</th></tr>\n", f);
+    json_array_foreach(classes, i, g) {
+        fputs("<tr>", f);
+        gp_html_td(f, jstr(g, "level"));
+        fputs("<td><code>", f);
+        gp_esc_xml(f, jstr(g, "text"));
+        fprintf(f, "</code></td><td class=\"num\">%lld</td></tr>\n", jint(g, "count"));
+    }
+    fputs("</table>\n", f);
+}
+
+static void section_facts(FILE *f, json_t *s)
+{
+    json_t *x = json_object_get(s, "facts");
+    fputs("<h2 id=\"facts\">Facts</h2>\n<p class=\"muted\">What the driver actually did to "
+          "the clients and their messages: the only things that may excuse an anomaly.</p>\n"
+          "<table>\n", f);
+    const char *key;
+    json_t *v;
+    json_object_foreach(x, key, v) {
+        if (!json_is_integer(v))
+            continue;
+        fputs("<tr>", f);
+        gp_html_td(f, key);
+        fprintf(f, "<td class=\"num\">%lld</td></tr>\n", (long long)json_integer_value(v));
+    }
+    fputs("</table>\n", f);
 }
 
 static void section_plots(FILE *f, const char *dir, const char *plots_note)
@@ -289,7 +378,8 @@ static bool attempted_row(const gp_csv *t, size_t r)
 static void section_files(FILE *f, const char *dir)
 {
     static const char *const files[][2] = {
-        {"summary.json", "scenario, seed, counts, checks, latency, violations"},
+        {"summary.json", "scenario, seed, counts, checks, expectations, facts, log signatures, latency"},
+        {"server.log", "the server's log (simulation: the core's lines on the virtual clock)"},
         {"scenario.json", "the scenario as run, every field"},
         {"timeline.csv", "per time bucket: steps attempted and succeeded, connections per state"},
         {"connections.csv", "one row per client"},
@@ -334,14 +424,16 @@ int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t
     gp_html_begin(f, title);
     section_summary(f, s, sc, replay);
     section_checks(f, s, replay);
+    section_log(f, s);
+    section_facts(f, s);
     section_plots(f, dir, plots_note);
     section_latency(f, s);
     fputs("<h2 id=\"faults\">Fault ledger</h2>\n<p class=\"muted\">Each configured fault: its rate, how often "
-          "it fired, and in which server-side state (none: no machine yet, or gone).</p>\n",
+          "it fired, and in which server-side state (not_known: no machine seen yet, or gone).</p>\n",
           f);
     csv_table(f, dir, "faults.csv", 3, NULL, "No fault was configured or fired.");
-    fputs("<h2 id=\"steps\">Lifecycle steps</h2>\n<p class=\"muted\">Every from/to pair the server attempted; "
-          "failed steps were refused as illegal.</p>\n",
+    fputs("<h2 id=\"steps\">Lifecycle steps</h2>\n<p class=\"muted\">Every from/to pair the server was "
+          "observed to attempt; legal by the harness's own table; failed: refused.</p>\n",
           f);
     csv_table(f, dir, "transitions.csv", 5, attempted_row, "No lifecycle step was attempted.");
     section_files(f, dir);

@@ -88,7 +88,7 @@ static const char *jstr(json_t *o, const char *key)
 
 /* The body of a failed check: what passing means, what was found, and how
  * to replay the example clients. */
-static char *failure_text(json_t *c)
+static char *failure_text(json_t *c, const char *replay)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -103,6 +103,8 @@ static char *failure_text(json_t *c)
                 (long long)json_integer_value(json_object_get(e, "client")), jstr(e, "outcome"),
                 *jstr(e, "reason") ? ": " : "", jstr(e, "reason"), jstr(e, "replay"));
     }
+    if (replay && *replay)
+        fprintf(m, "the whole run: %s\n", replay);
     fclose(m);
     return buf;
 }
@@ -151,7 +153,7 @@ static void write_run(FILE *f, json_t *s, const char *replay)
                      json_is_true(json_object_get(c, "expected_violation"))
                          ? " (expected violation)"
                          : "");
-            char *text = failure_text(c);
+            char *text = failure_text(c, replay);
             char detail[600];
             snprintf(detail, sizeof(detail), "%s%s%s", strcmp(st, "passed") ? st : "",
                      strcmp(st, "passed") ? ": " : "", jstr(c, "detail"));

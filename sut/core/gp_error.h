@@ -27,7 +27,8 @@
     X(JWT_EXP, -18, "token expiry is missing or malformed")                    \
     X(CRYPTO, -19, "cryptographic library failure")                            \
     X(UNKNOWN_BUG, -20, "unknown bug name")                                    \
-    X(IO, -21, "input/output error (a file could not be read or written)")
+    X(IO, -21, "input/output error (a file could not be read or written)")    \
+    X(JWT_NOT_YET_VALID, -22, "token is not valid yet (nbf is in the future)")
 
 typedef enum gp_err {
     GP_OK = 0,

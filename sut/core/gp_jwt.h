@@ -31,11 +31,8 @@ typedef struct gp_jwt_claims {
     bool has_nbf;
 } gp_jwt_claims;
 
-/* The code gp_jwt_verify returns for a token that is not valid yet (its nbf
- * is in the future, RFC 7519 4.1.5).  The error list (gp_error.h) has no
- * code of its own for it yet, so it shares the refusal path of an expired
- * token; when GP_ERR_JWT_NOT_YET_VALID is added, only this line changes. */
-#define GP_JWT_ERR_NOT_YET_VALID GP_ERR_JWT_EXPIRED
+/* The error of a token used before its nbf (RFC 7519 4.1.5). */
+#define GP_JWT_ERR_NOT_YET_VALID GP_ERR_JWT_NOT_YET_VALID
 
 /* True when `sub` is 1 to 128 characters of A-Za-z0-9_.@- */
 bool gp_jwt_sub_is_valid(const char *sub);

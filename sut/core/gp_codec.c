@@ -23,6 +23,7 @@
  * - Encoding checks required fields and UTF-8 but not the length limits, so
  *   that the harness can send over-long fields on purpose. */
 #include "gp_codec.h"
+#include "gp_json.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -315,10 +316,10 @@ int gp_msg_parse(const char *data, size_t len, gp_msg_side side, gp_msg *out,
         data = "";
 
     json_error_t jerr;
-    json_t *root =
-        json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    int lrc;
+    json_t *root = gp_json_load(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr, &lrc);
     if (root == NULL) {
-        if (json_error_code(&jerr) == json_error_out_of_memory) {
+        if (lrc == GP_ERR_NOMEM) {
             gp_why(why, why_len, "out of memory");
             return GP_ERR_NOMEM;
         }

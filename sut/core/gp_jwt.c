@@ -25,6 +25,7 @@
  *   cannot read, and guessing would accept a token too early.  Other claims
  *   (iss, aud, ...) are ignored. */
 #include "gp_jwt.h"
+#include "gp_json.h"
 
 #include <jansson.h>
 #include <openssl/core_names.h>
@@ -238,15 +239,17 @@ int gp_jwt_sign(const gp_jwt_key *key, const char *sub, int64_t iat,
 /* ---- verification ------------------------------------------------------- */
 
 /* Decodes one base64url part (already checked well-formed) and parses it as
- * a JSON object.  Returns the object (caller decrefs) or NULL. */
-static json_t *gp_jwt_part_json(const char *part, size_t n)
+ * a JSON object.  Returns the object (caller decrefs) or NULL; *nomem is set
+ * when that was for want of memory, not for the token. */
+static json_t *gp_jwt_part_json(const char *part, size_t n, bool *nomem)
 {
     unsigned char raw[GP_TOKEN_LEN_MAX / 4 * 3 + 2];
     long got = gp_b64url_decode(part, n, raw);
     if (got <= 0)
         return NULL;
-    json_t *v = json_loadb((const char *)raw, (size_t)got,
-                           JSON_REJECT_DUPLICATES, NULL);
+    int rc;
+    json_t *v = gp_json_load((const char *)raw, (size_t)got, JSON_REJECT_DUPLICATES, NULL, &rc);
+    *nomem |= rc == GP_ERR_NOMEM;
     if (v != NULL && !json_is_object(v)) {
         json_decref(v);
         return NULL;
@@ -305,9 +308,10 @@ int gp_jwt_verify(const gp_jwt_key *key, const char *token, size_t token_len,
         !gp_b64url_valid(sig, s_len))
         return GP_ERR_JWT_MALFORMED;
 
-    json_t *header = gp_jwt_part_json(token, h_len);
-    json_t *payload = gp_jwt_part_json(rest, p_len);
-    int rc = GP_ERR_JWT_MALFORMED;
+    bool nomem = false;
+    json_t *header = gp_jwt_part_json(token, h_len, &nomem);
+    json_t *payload = gp_jwt_part_json(rest, p_len, &nomem);
+    int rc = nomem ? GP_ERR_NOMEM : GP_ERR_JWT_MALFORMED;
     if (header == NULL || payload == NULL ||
         json_object_get(header, "crit") != NULL)
         goto out;

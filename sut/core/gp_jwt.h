@@ -55,7 +55,9 @@ int gp_jwt_sign_raw(const gp_jwt_key *key, const char *header_json,
  * GP_ERR_JWT_SIGNATURE, GP_ERR_JWT_EXP (exp missing or not a number),
  * GP_ERR_JWT_EXPIRED (now_s >= exp), GP_ERR_JWT_MALFORMED (nbf present but
  * not a NumericDate), GP_JWT_ERR_NOT_YET_VALID (now_s < nbf, a fraction
- * rounded up; no leeway, as for exp), GP_ERR_JWT_SUB. */
+ * rounded up; no leeway, as for exp), GP_ERR_JWT_SUB; and GP_ERR_NOMEM when
+ * the header or payload could not be parsed for want of memory (not the
+ * token's fault: the caller must not refuse the token for it). */
 int gp_jwt_verify(const gp_jwt_key *key, const char *token, size_t token_len,
                   int64_t now_s, gp_jwt_claims *claims);
 

@@ -234,28 +234,36 @@ static bool climb(gp_server *srv, gp_conn *c, gp_state to)
 
 /* ---- sending -------------------------------------------------------------- */
 
+/* A message that could not be sent is lost to the client, which cannot
+ * know: the connection is closed with 1011 rather than left to hang. */
+static int send_failed(gp_server *srv, gp_conn *c, const gp_msg *m, int rc)
+{
+    gp_server_log(srv, GP_LOG_ERROR, "Could not encode %s for %s: %s; closing",
+                  gp_msg_type_name(m->type), c->machine->id, gp_err_message(rc));
+    gp_server_close_conn(srv, c, GP_CLOSE_INTERNAL, "out of memory");
+    return rc;
+}
+
 int gp_server_send(gp_server *srv, gp_conn *c, const gp_msg *m)
 {
     char stack[2048];
     size_t len = 0;
+    if (c->closing)
+        return GP_ERR_INVALID_ARG; /* nothing may follow a close */
     int rc = gp_msg_encode(m, stack, sizeof(stack), &len);
     if (rc == GP_OK) {
         srv->env->send(srv->env->ctx, c->transport, stack, len);
     } else if (rc == GP_ERR_TOO_LONG) {
         char *big = gp_mem_alloc(srv->alloc, len + 1);
         if (!big)
-            return GP_ERR_NOMEM;
+            return send_failed(srv, c, m, GP_ERR_NOMEM);
         rc = gp_msg_encode(m, big, len + 1, &len);
         if (rc == GP_OK)
             srv->env->send(srv->env->ctx, c->transport, big, len);
         gp_mem_free(srv->alloc, big);
     }
-    if (rc != GP_OK) {
-        gp_server_log(srv, GP_LOG_ERROR, "Could not encode %s for %s: %s",
-                      gp_msg_type_name(m->type), c->machine->id,
-                      gp_err_message(rc));
-        return rc;
-    }
+    if (rc != GP_OK)
+        return send_failed(srv, c, m, rc);
     srv->counters.messages_sent_total++;
     return GP_OK;
 }
@@ -343,6 +351,13 @@ static void authenticate(gp_server *srv, gp_conn *c, const char *token,
     gp_jwt_claims claims;
     int64_t now_s = (int64_t)(now_ms(srv) / 1000);
     int rc = gp_jwt_verify(srv->key, token, token_len, now_s, &claims);
+    if (rc == GP_ERR_NOMEM || rc == GP_ERR_CRYPTO) {
+        /* not the token's fault: never refuse a good token for it */
+        gp_server_log(srv, GP_LOG_ERROR, "Could not check the token of %s: %s; closing",
+                      c->machine->id, gp_err_message(rc));
+        gp_server_close_conn(srv, c, GP_CLOSE_INTERNAL, "out of memory");
+        return;
+    }
     if (rc != GP_OK) {
         srv->counters.auth_failures_total++;
         gp_server_log(srv, GP_LOG_WARNING, "Authentication failed for %s: %s",
@@ -370,6 +385,10 @@ static void process(gp_server *srv, gp_conn *c, const char *data, size_t len,
     gp_msg m;
     char why[160];
     int rc = gp_msg_parse(data, len, GP_SIDE_SERVER, &m, why, sizeof(why));
+    if (rc == GP_ERR_NOMEM) { /* the message is lost: say so by closing */
+        gp_server_close_conn(srv, c, GP_CLOSE_INTERNAL, "out of memory");
+        return;
+    }
     if (rc != GP_OK) {
         gp_server_send_error(srv, c, GP_PROTO_BAD_MESSAGE, why, NULL);
         return;

@@ -20,7 +20,10 @@
 #   --jobs N       scenarios of one mutant run N at a time (default: nproc)
 #   --timeout S    seconds a scenario may run before it counts as hung
 #                  (default 120; a hang counts as caught, by "timeout")
-#   --report FILE  also write the table and the score as Markdown to FILE
+#   --report FILE  also write the table and the score as Markdown to FILE;
+#                  in an existing FILE, the hand-written notes below the line
+#                  "<!-- mutate.sh keeps everything below this line ... -->"
+#                  are kept (e.g. why each missed mutant is missed)
 #   -h, --help     this text
 #
 # How it works:
@@ -35,7 +38,8 @@
 #     failing baseline would make every mutant look caught.
 #  4. Per mutant: `git apply` (a patch that does not apply is "stale": neither
 #     caught nor missed, and reported loudly), an incremental rebuild (a patch
-#     that does not compile is "broken"), every scenario run with
+#     that does not compile, or that changes files outside sut/core, is
+#     "broken", and reported loudly too), every scenario run with
 #     `goldpath run FILE --out DIR --quiet --no-plots` under `timeout`, then
 #     the tree is reverted (checkout + clean inside the worktree only).
 #     Caught: at least one scenario exits non-zero (1: an expectation did not
@@ -269,9 +273,14 @@ for patch in "${selected[@]}"; do
     name=$(mutant_name "$patch")
     t0=$(date +%s)
     result="" scn="-" chk="-"
+    outside=$(git -C "$tree" apply --numstat "$patch" 2>/dev/null | awk '$3 !~ /^sut\/core\// {print $3}' | tr '\n' ' ')
     if ! git -C "$tree" apply --check "$patch" >"$logs/$name.apply.log" 2>&1; then
         result=stale
         echo "$prog: WARNING: $name no longer applies to HEAD (stale): $(head -1 "$logs/$name.apply.log")" >&2
+    elif [[ -n $outside ]]; then
+        # the score is measured in simulation: a mutant must be a bug of the core
+        result=broken
+        echo "$prog: WARNING: $name changes files outside sut/core ($outside): not run (broken)" >&2
     else
         git -C "$tree" apply "$patch"
         if ! build_goldpath "$logs/$name.build.log"; then
@@ -286,19 +295,20 @@ for patch in "${selected[@]}"; do
                 0) continue ;;
                 1) scn_list+=("$sid") ;;
                 124 | 137) scn_list+=("$sid (timeout)"); failed=timeout ;;
-                *) scn_list+=("$sid (exit $rc)"); [[ $failed == - ]] && failed="crash(exit $rc)" ;;
+                *) scn_list+=("$sid (exit $rc)"); [[ $failed == - ]] && failed="crash (exit $rc)" ;;
                 esac
                 [[ $failed == - ]] && continue
                 IFS=, read -r -a fl <<<"$failed"
                 chk_list+=("${fl[@]}")
             done < <(verdicts "$runs/$name")
+            $keep || rm -rf "$runs/$name"
             if [[ ${#scn_list[@]} -gt 0 ]]; then
                 result=caught
                 scn=$(IFS=,; echo "${scn_list[*]}" | sed 's/,/, /g')
                 if [[ ${#chk_list[@]} -gt 0 ]]; then
                     # each name once, with the number of scenarios it failed in
                     chk=$(printf '%s\n' "${chk_list[@]}" | sort | uniq -c |
-                        awk '{printf "%s%s%s", (NR > 1 ? ", " : ""), $2, ($1 > 1 ? " x" $1 : "")}')
+                        awk '{n = $1; $1 = ""; sub(/^ +/, ""); printf "%s%s%s", (NR > 1 ? ", " : ""), $0, (n > 1 ? " x" n : "")}')
                 fi
             else
                 result=missed
@@ -341,10 +351,17 @@ if [[ $n_stale -gt 0 ]]; then
     echo "$prog: WARNING: $n_stale mutant(s) are STALE (the code they change has moved): refresh them against HEAD" >&2
 fi
 if [[ $n_broken -gt 0 ]]; then
-    echo "$prog: WARNING: $n_broken mutant(s) are BROKEN (do not compile with -Werror): fix the patch (logs in $logs)" >&2
+    echo "$prog: WARNING: $n_broken mutant(s) are BROKEN (do not compile with -Werror, or change files outside sut/core): fix the patch" >&2
 fi
 
+# Hand-written notes in an existing report (from the marker line on) are kept
+# when it is rewritten, so that the analysis of the missed mutants survives.
+notes_marker='<!-- mutate.sh keeps everything below this line when it rewrites the report -->'
 if [[ -n $report ]]; then
+    notes=""
+    if [[ -f $report ]] && grep -qxF "$notes_marker" "$report"; then
+        notes=$(awk -v m="$notes_marker" 'f || $0 == m {f = 1; print}' "$report")
+    fi
     {
         echo "# Mutation testing: latest figures"
         echo
@@ -366,7 +383,14 @@ if [[ -n $report ]]; then
             [[ $r == missed ]] && r="**missed**"
             echo "| \`${names[$i]}\` | $r | ${by_scn[$i]} | ${by_chk[$i]} |"
         done
-    } >"$report"
+        echo
+        if [[ -n $notes ]]; then
+            printf '%s\n' "$notes"
+        else
+            echo "$notes_marker"
+        fi
+    } >"$report.tmp.$$"
+    mv "$report.tmp.$$" "$report"
     echo "$prog: wrote $report"
 fi
 exit 0

@@ -267,7 +267,7 @@ static void test_error_wrong_type(void **state)
     (void)state;
     assert_parse_error("{\"clients\": {\"count\": \"abc\"}}", GP_ERR_INVALID_ARG,
                        "clients.count",
-                       "expected an integer between 1 and 10000000, got \"abc\"");
+                       "expected an integer between 1 and 2000000, got \"abc\"");
     assert_parse_error("{\"faults\": {\"accept_race\": \"abc\"}}", GP_ERR_INVALID_ARG,
                        "faults.accept_race",
                        "expected a number between 0 and 1, got \"abc\"");
@@ -652,7 +652,7 @@ static void test_set_errors(void **state)
 {
     (void)state;
     assert_set_error("clients.count=abc", GP_ERR_INVALID_ARG, "clients.count",
-                     "expected an integer between 1 and 10000000, got \"abc\"");
+                     "expected an integer between 1 and 2000000, got \"abc\"");
     assert_set_error("clients.count=0", GP_ERR_INVALID_ARG, "clients.count", "got 0");
     assert_set_error("faults.accept_race=2", GP_ERR_INVALID_ARG, "faults.accept_race",
                      "expected a number between 0 and 1, got 2");

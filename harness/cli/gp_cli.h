@@ -13,6 +13,8 @@
 #include "gp_run.h"
 
 #define GP_CLI_SETS_MAX 64
+/* The most clients one live run drives (its records, and a machine's fds). */
+#define GP_LIVE_CLIENTS_MAX 1000000u
 
 typedef struct gp_cli_common {
     const char *scenario;

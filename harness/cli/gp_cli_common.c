@@ -42,7 +42,7 @@ int gp_cli_parse_common(int argc, char **argv, const char *cmd, gp_cli_common *o
             o->seed_given = true;
             i++;
         } else if (strcmp(a, "--clients") == 0) {
-            if (parse_u64(cmd, a, v, 10000000, &x))
+            if (parse_u64(cmd, a, v, GP_CLIENTS_MAX, &x))
                 return -1;
             if (x == 0) {
                 fprintf(stderr, "goldpath %s: --clients must be at least 1\n", cmd);

@@ -98,6 +98,17 @@ int gp_cli_run(int argc, char **argv)
                 o.trace_client, sc->clients.count, sc->clients.count - 1);
         goto out;
     }
+    if (o.mode_live && sc->clients.count > GP_LIVE_CLIENTS_MAX) {
+        fprintf(stderr,
+                "goldpath run: clients.count is %u: live mode drives at most %u clients from one "
+                "process (it keeps a record of each, and one machine opens about 20,000 sockets "
+                "at once); run several goldpath processes, each with part of the clients, or "
+                "use --mode sim\n",
+                sc->clients.count, GP_LIVE_CLIENTS_MAX);
+        goto out;
+    }
+    if (sc->clients.count >= 100000 && !o.quiet)
+        fprintf(stderr, "goldpath run: setting up %u clients...\n", sc->clients.count);
     if (gp_run_init(run, sc) != GP_OK) {
         fprintf(stderr, "goldpath run: out of memory for %u clients\n", sc->clients.count);
         goto out;

@@ -39,6 +39,9 @@ bool gp_live_host_is_loopback(const char *host);
  * live.source_addresses cannot work. */
 int gp_live_source_count(const gp_scenario *sc, const gp_live_url *url, uint64_t open_max,
                          uint32_t *out, char *err, size_t err_len);
+/* Connects to the server of u (a TCP probe, timeout_ms at most).  Returns
+ * GP_OK, or GP_ERR_NOT_FOUND with "cannot reach HOST:PORT: why" in err. */
+int gp_live_probe(const gp_live_url *u, int timeout_ms, char *err, size_t err_len);
 /* "127.0.0.<k+1>" into out. */
 void gp_live_source_name(uint32_t k, char *out, size_t out_len);
 

@@ -20,6 +20,7 @@
 #include "gp_live_int.h"
 
 #define CLOSE_WAIT_MS 5000
+#define PROBE_MS 2000 /* a server at --url that does not accept in 2 s is not there */
 
 static uint64_t mono_ns(void)
 {
@@ -276,9 +277,11 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
     const char *secret = opt->jwt_secret ? opt->jwt_secret : gp_dev_jwt_secret;
     uint64_t fd_limit = 0;
     int rc = gp_live_check_scenario(lv.sc, opt->url != NULL, err, err_len);
-    if (rc == GP_OK && opt->url)
+    if (rc == GP_OK && opt->url) {
         rc = gp_live_url_parse(opt->url, &lv.url, err, err_len);
-    else if (rc == GP_OK)
+        if (rc == GP_OK) /* a server that is not there is bad input, not a failed run */
+            rc = gp_live_probe(&lv.url, PROBE_MS, err, err_len);
+    } else if (rc == GP_OK)
         lv.url = (gp_live_url){.host = "127.0.0.1", .port = 0, .path = "/ws"};
     if (rc == GP_OK)
         rc = gp_live_fd_budget(lv.sc, &lv.open_max, &fd_limit, err, err_len);

@@ -21,6 +21,9 @@
 #include "gp_scenario_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "gp_json.h"
@@ -692,9 +695,24 @@ int gp_scenario_parse(gp_scenario *sc, const char *json, size_t len,
 int gp_scenario_load(gp_scenario *sc, const char *path, char *err, size_t err_len)
 {
     ctx cx = {path, err, err_len};
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    /* Opened without blocking, then checked: a FIFO with no writer (or a
+     * device) must be refused, not waited on for ever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return fail(&cx, GP_ERR_NOT_FOUND, NULL, "cannot open: %s", strerror(errno));
+    struct stat st;
+    memset(&st, 0, sizeof(st));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(&cx, GP_ERR_INVALID_ARG, NULL,
+                    "not a regular file (a scenario is read from a file, not a %s)",
+                    S_ISDIR(st.st_mode) ? "folder" : S_ISFIFO(st.st_mode) ? "pipe" : "device");
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        close(fd);
+        return fail(&cx, GP_ERR_NOT_FOUND, NULL, "cannot open: %s", strerror(errno));
+    }
     char *buf = malloc(GP_SCENARIO_FILE_MAX + 1);
     if (buf == NULL) {
         fclose(f);

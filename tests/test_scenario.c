@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gp_checks_list.h"
 #include "gp_error.h"
@@ -477,10 +478,20 @@ static void test_error_file_not_found(void **state)
     assert_int_equal(gp_scenario_load(&sc, path, err, sizeof(err)), GP_ERR_NOT_FOUND);
     snprintf(want, sizeof(want), "%s: cannot open: %s", path, strerror(ENOENT));
     assert_string_equal(err, want);
-    /* A directory opens but does not read. */
+    /* A directory, or a FIFO (which would block a plain open for ever), is
+     * not a scenario file. */
     assert_int_equal(gp_scenario_load(&sc, GP_SOURCE_DIR "/scenarios", err, sizeof(err)),
-                     GP_ERR_NOT_FOUND);
-    assert_starts_with(err, GP_SOURCE_DIR "/scenarios: cannot read: ");
+                     GP_ERR_INVALID_ARG);
+    assert_starts_with(err, GP_SOURCE_DIR "/scenarios: not a regular file");
+    char fifo[] = "/tmp/gp_test_fifo_XXXXXX";
+    int fd = mkstemp(fifo);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(gp_scenario_load(&sc, fifo, err, sizeof(err)), GP_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "not a regular file"));
+    unlink(fifo);
 }
 
 static void test_error_file_names_path(void **state)

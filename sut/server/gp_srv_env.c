@@ -129,7 +129,7 @@ static void env_send(void *ctx, void *transport, const char *data, size_t len)
         srv->slow_reader_closes_total++;
     gp_outq_clear(&s->outq);
     gp_srv_flow_account(srv, s);
-    gp_srv_ws_close_later(wsi, s, r == GP_OUTQ_FULL ? 1008 : 1011,
+    gp_srv_ws_close_later(wsi, s, r == GP_OUTQ_FULL ? GP_CLOSE_POLICY : GP_CLOSE_INTERNAL,
                           r == GP_OUTQ_FULL ? "client is not reading" : "out of memory");
 }
 

@@ -40,7 +40,7 @@ static void stall_fire(lws_sorted_usec_list_t *sul)
                 conn_id(srv, s), s->outq.bytes, srv->opt.send_stall_ms);
     gp_outq_clear(&s->outq);
     gp_srv_flow_account(srv, s);
-    gp_srv_ws_close_later(s->wsi, s, 1008, "client is not reading");
+    gp_srv_ws_close_later(s->wsi, s, GP_CLOSE_POLICY, "client is not reading");
 }
 
 void gp_srv_flow_after_push(gp_srv *srv, struct lws *wsi, gp_session *s)
@@ -112,7 +112,7 @@ bool gp_srv_flow_preauth_admit(gp_srv *srv, struct lws *wsi, gp_session *s,
                 conn_id(srv, s), srv->preauth_bytes, srv->opt.preauth_memory_max, more_bytes);
     gp_outq_clear(&s->outq);
     gp_srv_flow_account(srv, s);
-    gp_srv_ws_close_later(wsi, s, 1013, "try again later: pre-authentication memory budget spent");
+    gp_srv_ws_close_later(wsi, s, GP_CLOSE_TRY_AGAIN, "try again later: pre-authentication memory budget spent");
     return false;
 }
 

@@ -161,7 +161,7 @@ int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s)
             gp_srv_logf(srv->opt.log_level, GP_LOG_WARNING,
                         "Refusing a connection: %u connections open (--max-connections)",
                         srv->opt.core.max_connections);
-            gp_srv_ws_close_later(wsi, s, 1013, "try again later");
+            gp_srv_ws_close_later(wsi, s, GP_CLOSE_TRY_AGAIN, "try again later");
         }
         return 0;
     }

@@ -151,10 +151,13 @@ tree_added=false
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    # our own background scenario runs, by their process ids
-    local pids
-    pids=$(jobs -pr) || true
-    [[ -n $pids ]] && kill $pids 2>/dev/null || true
+    # our own background scenario runs, by their process ids: first what each
+    # one started (timeout, which passes the signal on to goldpath), then it
+    local pid
+    for pid in $(jobs -pr); do
+        pkill -TERM -P "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
+    done
     wait 2>/dev/null || true
     if $keep; then
         echo "$prog: kept $work (tree, build, runs, logs)" >&2

@@ -247,7 +247,7 @@ static void test_junit_of_a_run_has_one_case_per_check(void **state)
     assert_non_null(strstr(x, "--trace-client"));
     free(x);
     free(summary);
-    assert_int_equal(gp_junit_write_run(dir, "/nonexistent/dir/junit.xml", err, sizeof(err)), -1);
+    assert_int_equal(gp_junit_write_run(dir, "/nonexistent/dir/junit.xml", err, sizeof(err)), GP_ERR_IO);
     assert_non_null(strstr(err, "/nonexistent/dir/junit.xml"));
     tmp_dir_remove(dir);
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "gp_error.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +169,7 @@ static void test_csv_load_pads_short_rows_and_skips_comments(void **state)
     assert_string_equal(gp_csv_cell(&t, 9, 0), "");
     gp_csv_free(&t);
     snprintf(path, sizeof(path), "%s/missing.csv", dir);
-    assert_int_equal(gp_csv_load(&t, path, err, sizeof(err)), -1);
+    assert_int_equal(gp_csv_load(&t, path, err, sizeof(err)), GP_ERR_IO);
     assert_non_null(strstr(err, "missing.csv"));
     tmp_dir_remove(dir);
 }
@@ -253,7 +255,7 @@ static void test_latency_cdf_counts_shares_of_all_clients(void **state)
     assert_string_equal(got, "ms,ready,completed\n0,0.000000,0.000000\n"); /* still plottable */
     free(got);
     write_file(dir, "connections.csv", "client,start_ms\n0,1\n");
-    assert_int_equal(gp_plot_data_cdf(dir, &clients, err, sizeof(err)), -1);
+    assert_int_equal(gp_plot_data_cdf(dir, &clients, err, sizeof(err)), GP_ERR_IO);
     assert_non_null(strstr(err, "ready_ms"));
     tmp_dir_remove(dir);
 }

@@ -1,5 +1,6 @@
 /* gp_csv.c: a small CSV reader for report folders; see gp_csv.h. */
 #include "gp_csv.h"
+#include "gp_error.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -84,7 +85,7 @@ int gp_csv_load(gp_csv *t, const char *path, char *err, size_t err_len)
     t->buf = slurp(path, &len);
     if (!t->buf) {
         snprintf(err, err_len, "%s: %s", path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
@@ -104,7 +105,7 @@ int gp_csv_load(gp_csv *t, const char *path, char *err, size_t err_len)
             if (!t->cells) {
                 snprintf(err, err_len, "%s: out of memory", path);
                 gp_csv_free(t);
-                return -1;
+                return GP_ERR_IO;
             }
         } else {
             t->nrows++;
@@ -116,7 +117,7 @@ int gp_csv_load(gp_csv *t, const char *path, char *err, size_t err_len)
     if (!t->cells) {
         snprintf(err, err_len, "%s: empty (no header line)", path);
         gp_csv_free(t);
-        return -1;
+        return GP_ERR_IO;
     }
     return 0;
 }

@@ -22,7 +22,7 @@ typedef struct gp_csv {
 size_t gp_csv_split(char *line, char **fields, size_t max);
 
 /* Loads `path`.  Rows with fewer fields than the header get "" for the
- * rest; extra fields are dropped.  Returns 0, or -1 with the path and the
+ * rest; extra fields are dropped.  Returns GP_OK, or GP_ERR_IO with the path and the
  * reason in err (missing file, no header, out of memory). */
 int gp_csv_load(gp_csv *t, const char *path, char *err, size_t err_len);
 void gp_csv_free(gp_csv *t);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Creates `dir` and its parents (like mkdir -p).  Returns 0, or -1 with
+/* Creates `dir` and its parents (like mkdir -p).  Returns GP_OK, or GP_ERR_IO with
  * "DIR: cannot create the folder: REASON" in err. */
 int gp_files_mkdirs(const char *dir, char *err, size_t err_len);
 
@@ -14,7 +14,7 @@ int gp_files_mkdirs(const char *dir, char *err, size_t err_len);
  * err on failure. */
 FILE *gp_files_open(const char *dir, const char *name, char *err, size_t err_len);
 
-/* Closes a file from gp_files_open.  Returns 0, or -1 with the reason in err
+/* Closes a file from gp_files_open.  Returns GP_OK, or GP_ERR_IO with the reason in err
  * (a full disk shows here). */
 int gp_files_close(FILE *f, const char *dir, const char *name, char *err,
                    size_t err_len);

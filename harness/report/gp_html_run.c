@@ -1,5 +1,6 @@
 /* gp_html_run.c: a run folder's report.html; see gp_html_run.h. */
 #include "gp_html_run.h"
+#include "gp_error.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -405,7 +406,7 @@ int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t
     json_t *s = json_load_file(path, 0, &je);
     if (!s) {
         snprintf(err, err_len, "%s: %s", path, je.text);
-        return -1;
+        return GP_ERR_IO;
     }
     snprintf(path, sizeof(path), "%s/scenario.json", dir);
     json_t *sc = json_load_file(path, 0, &je);
@@ -415,7 +416,7 @@ int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t
     if (!f) {
         json_decref(s);
         json_decref(sc);
-        return -1;
+        return GP_ERR_IO;
     }
     char replay[1600], title[300], seed[32];
     gp_html_run_replay(dir, replay, sizeof(replay));

@@ -17,7 +17,7 @@
 void gp_html_run_replay(const char *dir, char *out, size_t out_len);
 
 /* Writes DIR/report.html.  plots_note, when not NULL, says why the plots
- * are missing (shown instead of them).  Returns 0, or -1 with the reason
+ * are missing (shown instead of them).  Returns GP_OK, or GP_ERR_IO with the reason
  * in err (summary.json missing or malformed, the page cannot be written). */
 int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t err_len);
 

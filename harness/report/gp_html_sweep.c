@@ -1,5 +1,6 @@
 /* gp_html_sweep.c: a sweep folder's report.html; see gp_html_sweep.h. */
 #include "gp_html_sweep.h"
+#include "gp_error.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -152,12 +153,12 @@ int gp_html_sweep_write(const char *dir, const char *plots_note, char *err, size
     json_t *m = json_load_file(path, 0, &je);
     if (!m) {
         snprintf(err, err_len, "%s: %s", path, je.text);
-        return -1;
+        return GP_ERR_IO;
     }
     FILE *f = gp_files_open(dir, "report.html", err, err_len);
     if (!f) {
         json_decref(m);
-        return -1;
+        return GP_ERR_IO;
     }
     char title[400];
     snprintf(title, sizeof(title), "goldpath sweep: %s, %s", jstr(m, "scenario"), jstr(m, "field"));

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 /* Writes DIR/report.html.  plots_note, when not NULL, says why the plots
- * are missing.  Returns 0, or -1 with the reason in err. */
+ * are missing.  Returns GP_OK, or GP_ERR_IO with the reason in err. */
 int gp_html_sweep_write(const char *dir, const char *plots_note, char *err, size_t err_len);
 
 #endif

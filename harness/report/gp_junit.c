@@ -1,5 +1,6 @@
 /* gp_junit.c: JUnit XML writer; see gp_junit.h. */
 #include "gp_junit.h"
+#include "gp_error.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -172,20 +173,20 @@ int gp_junit_write_run(const char *dir, const char *path, char *err, size_t err_
     json_t *s = json_load_file(in, 0, &je);
     if (!s) {
         snprintf(err, err_len, "%s: %s", in, je.text);
-        return -1;
+        return GP_ERR_IO;
     }
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
         json_decref(s);
-        return -1;
+        return GP_ERR_IO;
     }
     gp_html_run_replay(dir, replay, sizeof(replay));
     write_run(f, s, replay);
     json_decref(s);
     if (fclose(f) != 0) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     return 0;
 }

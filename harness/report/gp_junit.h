@@ -31,7 +31,7 @@ void gp_junit_case(FILE *f, const char *classname, const char *name, const char 
                    const char *message, const char *text);
 
 /* Writes the checks of the run folder DIR (its summary.json) to `path` as
- * JUnit XML.  Returns 0, or -1 with the reason in err. */
+ * JUnit XML.  Returns GP_OK, or GP_ERR_IO with the reason in err. */
 int gp_junit_write_run(const char *dir, const char *path, char *err, size_t err_len);
 
 #endif

@@ -1,5 +1,6 @@
 /* gp_plot_data.c: derived data for the run plots; see gp_plot_data.h. */
 #include "gp_plot_data.h"
+#include "gp_error.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -23,7 +24,7 @@ static int lat_push(lat_vec *a, double x)
         size_t cap = a->cap ? a->cap * 2 : 1024;
         double *grown = realloc(a->v, cap * sizeof(*grown));
         if (!grown)
-            return -1;
+            return GP_ERR_IO;
         a->v = grown;
         a->cap = cap;
     }
@@ -42,7 +43,7 @@ static int find_field(char **f, size_t n, const char *name)
     for (size_t i = 0; i < n; i++)
         if (strcmp(f[i], name) == 0)
             return (int)i;
-    return -1;
+    return GP_ERR_IO;
 }
 
 /* Reads the ready and completed latencies of every client. */
@@ -63,7 +64,7 @@ static int read_latencies(FILE *in, const char *path, lat_vec *ready, lat_vec *d
             header = false;
             if (c_ready < 0 || c_done < 0 || c_outcome < 0) {
                 snprintf(err, err_len, "%s: no ready_ms, done_ms or outcome column", path);
-                rc = -1;
+                rc = GP_ERR_IO;
             }
             continue;
         }
@@ -72,16 +73,16 @@ static int read_latencies(FILE *in, const char *path, lat_vec *ready, lat_vec *d
         (*clients)++;
         double r = strtod(f[c_ready], NULL), d = strtod(f[c_done], NULL);
         if (r >= 0 && lat_push(ready, r) != 0)
-            rc = -1;
+            rc = GP_ERR_IO;
         if (strcmp(f[c_outcome], "completed") == 0 && d >= 0 && lat_push(done, d) != 0)
-            rc = -1;
+            rc = GP_ERR_IO;
         if (rc)
             snprintf(err, err_len, "%s: out of memory", path);
     }
     free(line);
     if (rc == 0 && header) {
         snprintf(err, err_len, "%s: empty", path);
-        rc = -1;
+        rc = GP_ERR_IO;
     }
     return rc;
 }
@@ -117,7 +118,7 @@ int gp_plot_data_cdf(const char *dir, unsigned long long *clients, char *err, si
     FILE *in = fopen(in_path, "r");
     if (!in) {
         snprintf(err, err_len, "%s: %s", in_path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     lat_vec ready = {0}, done = {0};
     int rc = read_latencies(in, in_path, &ready, &done, clients, err, err_len);
@@ -126,12 +127,12 @@ int gp_plot_data_cdf(const char *dir, unsigned long long *clients, char *err, si
         FILE *out = fopen(out_path, "w");
         if (!out) {
             snprintf(err, err_len, "%s: cannot write: %s", out_path, strerror(errno));
-            rc = -1;
+            rc = GP_ERR_IO;
         } else {
             write_cdf(out, &ready, &done, *clients);
             if (fclose(out) != 0) {
                 snprintf(err, err_len, "%s: cannot write: %s", out_path, strerror(errno));
-                rc = -1;
+                rc = GP_ERR_IO;
             }
         }
     }
@@ -146,7 +147,7 @@ static int state_index(gp_heatmap_info *info, const char *name)
         if (strcmp(info->names[i], name) == 0)
             return i;
     if (info->n_states == GP_PLOT_STATES_MAX)
-        return -1;
+        return GP_ERR_IO;
     snprintf(info->names[info->n_states], GP_PLOT_STATE_NAME_MAX, "%s", name);
     return info->n_states++;
 }
@@ -159,14 +160,14 @@ int gp_plot_data_heatmap(const char *dir, gp_heatmap_info *info, char *err, size
     memset(info, 0, sizeof(*info));
     gp_csv t;
     if (gp_csv_load(&t, in_path, err, err_len) != 0)
-        return -1;
+        return GP_ERR_IO;
     int c_from = gp_csv_col(&t, "from"), c_to = gp_csv_col(&t, "to");
     int c_att = gp_csv_col(&t, "attempted"), c_fail = gp_csv_col(&t, "failed");
     int c_legal = gp_csv_col(&t, "legal");
     if (c_from < 0 || c_to < 0 || c_att < 0 || c_fail < 0 || c_legal < 0) {
         snprintf(err, err_len, "%s: expected columns from,to,legal,attempted,failed", in_path);
         gp_csv_free(&t);
-        return -1;
+        return GP_ERR_IO;
     }
     /* counts[from][to]: attempted, failed, legal */
     double counts[GP_PLOT_STATES_MAX][GP_PLOT_STATES_MAX][3];
@@ -187,7 +188,7 @@ int gp_plot_data_heatmap(const char *dir, gp_heatmap_info *info, char *err, size
     FILE *out = fopen(out_path, "w");
     if (!out) {
         snprintf(err, err_len, "%s: cannot write: %s", out_path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     fprintf(out, "from_index,to_index,attempted,failed,legal\n");
     for (int a = 0; a < info->n_states; a++) {
@@ -198,7 +199,7 @@ int gp_plot_data_heatmap(const char *dir, gp_heatmap_info *info, char *err, size
     }
     if (fclose(out) != 0) {
         snprintf(err, err_len, "%s: cannot write: %s", out_path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     return 0;
 }

@@ -21,14 +21,14 @@ typedef struct gp_heatmap_info {
 /* Reads DIR/connections.csv and writes DIR/latency_cdf.csv with columns
  * ms,ready,completed: for each distinct latency, the share of all clients
  * that reached connection_ready (completed their last request) within that
- * many ms of starting.  *clients gets the number of clients.  Returns 0, or
- * -1 with the reason in err. */
+ * many ms of starting.  *clients gets the number of clients.  Returns GP_OK, or
+ * GP_ERR_IO with the reason in err. */
 int gp_plot_data_cdf(const char *dir, unsigned long long *clients, char *err,
                      size_t err_len);
 
 /* Reads DIR/transitions.csv and writes DIR/heatmap.csv with columns
  * from_index,to_index,attempted,failed,legal (a blank line after each from
- * state), filling *info.  Returns 0, or -1 with the reason in err. */
+ * state), filling *info.  Returns GP_OK, or GP_ERR_IO with the reason in err. */
 int gp_plot_data_heatmap(const char *dir, gp_heatmap_info *info, char *err,
                          size_t err_len);
 

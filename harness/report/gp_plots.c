@@ -3,6 +3,7 @@
  * faults have counts) is read from the folder here, so the script itself
  * stays plain gnuplot that a person can read and run again. */
 #include "gp_plots.h"
+#include "gp_error.h"
 
 #include <errno.h>
 #include <math.h>
@@ -69,7 +70,7 @@ static int read_meta(const char *dir, plot_ctx *cx, char *err, size_t err_len)
     json_t *s = json_load_file(path, 0, &je);
     if (!s) {
         snprintf(err, err_len, "%s: %s", path, je.text);
-        return -1;
+        return GP_ERR_IO;
     }
     const char *mode = json_string_value(json_object_get(s, "mode"));
     cx->live = mode && strcmp(mode, "live") == 0;
@@ -78,7 +79,7 @@ static int read_meta(const char *dir, plot_ctx *cx, char *err, size_t err_len)
     json_t *sc = json_load_file(path, 0, &je);
     if (!sc) {
         snprintf(err, err_len, "%s: %s", path, je.text);
-        return -1;
+        return GP_ERR_IO;
     }
     cx->threshold = json_number_value(
         json_object_get(json_object_get(sc, "expect"), "min_transition_success_rate"));
@@ -92,12 +93,12 @@ static int read_timeline(const char *dir, plot_ctx *cx, char *err, size_t err_le
     snprintf(path, sizeof(path), "%s/timeline.csv", dir);
     gp_csv t;
     if (gp_csv_load(&t, path, err, err_len) != 0)
-        return -1;
+        return GP_ERR_IO;
     int c_att = gp_csv_col(&t, "attempted"), c_rate = gp_csv_col(&t, "success_rate");
     if (c_att < 0 || c_rate < 0 || gp_csv_col(&t, "t_ms") < 0) {
         snprintf(err, err_len, "%s: expected columns t_ms, attempted, success_rate", path);
         gp_csv_free(&t);
-        return -1;
+        return GP_ERR_IO;
     }
     cx->rate_min = 1.0;
     for (size_t r = 0; r < t.nrows; r++)
@@ -116,10 +117,10 @@ static int read_faults(const char *dir, plot_ctx *cx, char *err, size_t err_len)
     char path[1200];
     snprintf(path, sizeof(path), "%s/faults.csv", dir);
     if (gp_csv_load(&cx->faults, path, err, err_len) != 0)
-        return -1;
+        return GP_ERR_IO;
     if (gp_csv_col(&cx->faults, "fired") != 2) {
         snprintf(err, err_len, "%s: expected columns fault,rate,fired,STATE...", path);
-        return -1;
+        return GP_ERR_IO;
     }
     for (size_t c = 3; c < cx->faults.ncols && c - 3 <= GP_PLOT_STATES_MAX; c++)
         for (size_t r = 0; r < cx->faults.nrows; r++)
@@ -296,7 +297,7 @@ int gp_plots_write_script(const char *dir, bool drawn[GP_PLOT_COUNT], char *err,
     FILE *f = rc == 0 ? fopen(path, "w") : NULL;
     if (rc == 0 && !f) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-        rc = -1;
+        rc = GP_ERR_IO;
     }
     if (rc == 0) {
         fprintf(f, "# plots.gp: the plots of this goldpath run folder, written by goldpath.\n"
@@ -310,7 +311,7 @@ int gp_plots_write_script(const char *dir, bool drawn[GP_PLOT_COUNT], char *err,
         fputs("\nset output\n", f);
         if (fclose(f) != 0) {
             snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-            rc = -1;
+            rc = GP_ERR_IO;
         }
     }
     gp_csv_free(&cx.faults);

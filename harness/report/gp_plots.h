@@ -34,7 +34,7 @@ const char *gp_plot_heading(gp_plot p);
 
 /* Writes DIR/latency_cdf.csv, DIR/heatmap.csv and DIR/plots.gp.  drawn[p]
  * tells whether the script draws plot p (the fault ledger only when
- * faults.csv has a row).  Returns 0, or -1 with the reason in err (a
+ * faults.csv has a row).  Returns GP_OK, or GP_ERR_IO with the reason in err (a
  * missing or malformed input file, a file that cannot be written). */
 int gp_plots_write_script(const char *dir, bool drawn[GP_PLOT_COUNT], char *err,
                           size_t err_len);

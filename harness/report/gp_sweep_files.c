@@ -1,6 +1,7 @@
 /* gp_sweep_files.c: writes a sweep's folder and JUnit; see
  * gp_sweep_files.h. */
 #include "gp_sweep_files.h"
+#include "gp_error.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ static int write_rows(const gp_sweep *sw, const char *dir, char *err, size_t err
 {
     FILE *f = gp_files_open(dir, "sweep.csv", err, err_len);
     if (!f)
-        return -1;
+        return GP_ERR_IO;
     fprintf(f, "variant,value,seed,transition_success_rate,completion_rate,passed\n");
     for (size_t i = 0; i < sw->rows_len; i++) {
         const gp_sweep_row *r = &sw->rows[i];
@@ -35,7 +36,7 @@ static int write_summary(const gp_sweep *sw, const char *dir, char *err, size_t 
 {
     FILE *f = gp_files_open(dir, "sweep_summary.csv", err, err_len);
     if (!f)
-        return -1;
+        return GP_ERR_IO;
     fprintf(f, "variant_index,value,runs,passed_runs,transition_success_rate_min,"
                "transition_success_rate_mean,transition_success_rate_max,completion_rate_min,"
                "completion_rate_mean,completion_rate_max,variant\n");
@@ -99,7 +100,7 @@ static int write_meta(const gp_sweep *sw, const char *dir, const char *command, 
         "variants", variants, "compare", sw->spec.variants_len > 0);
     if (!root) {
         snprintf(err, err_len, "out of memory writing sweep.json");
-        return -1;
+        return GP_ERR_IO;
     }
     json_object_set_new(root, "command", json_string(command ? command : ""));
     json_object_set_new(root, "points_detail", points_json(sw));
@@ -109,7 +110,7 @@ static int write_meta(const gp_sweep *sw, const char *dir, const char *command, 
     json_decref(root);
     if (rc != 0) {
         snprintf(err, err_len, "%s: cannot write", path);
-        return -1;
+        return GP_ERR_IO;
     }
     return 0;
 }
@@ -118,10 +119,10 @@ int gp_sweep_write(const gp_sweep *sw, const char *dir, const char *command, cha
                    size_t err_len)
 {
     if (gp_files_mkdirs(dir, err, err_len) != 0)
-        return -1;
+        return GP_ERR_IO;
     if (write_rows(sw, dir, err, err_len) != 0 || write_summary(sw, dir, err, err_len) != 0 ||
         write_meta(sw, dir, command, err, err_len) != 0)
-        return -1;
+        return GP_ERR_IO;
     char *scenario = gp_scenario_to_json(&sw->base);
     FILE *f = scenario ? gp_files_open(dir, "scenario.json", err, err_len) : NULL;
     if (!scenario)
@@ -199,7 +200,7 @@ int gp_sweep_write_junit(const gp_sweep *sw, const char *path, char *err, size_t
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     unsigned tests = 0, failures = 0, skipped = 0;
     uint32_t nv = gp_sweep_variant_count(&sw->spec);
@@ -218,7 +219,7 @@ int gp_sweep_write_junit(const gp_sweep *sw, const char *path, char *err, size_t
     gp_junit_end(f);
     if (fclose(f) != 0) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     return 0;
 }

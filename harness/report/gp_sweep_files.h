@@ -14,8 +14,8 @@
 #include "gp_sweep.h"
 
 /* Creates DIR (and parents) and writes the files above.  `command` is the
- * sweep's own command line, kept in sweep.json (may be NULL).  Returns 0,
- * or -1 with the reason in err. */
+ * sweep's own command line, kept in sweep.json (may be NULL).  Returns GP_OK,
+ * or GP_ERR_IO with the reason in err. */
 int gp_sweep_write(const gp_sweep *sw, const char *dir, const char *command, char *err,
                    size_t err_len);
 
@@ -25,7 +25,7 @@ int gp_sweep_write(const gp_sweep *sw, const char *dir, const char *command, cha
  * "CHECK [FIELD=VALUE]" (or "CHECK [FIELD=VALUE; VARIANT]").  A check fails at a point when it
  * failed for any seed (the message names how many and the first seed's
  * finding, the body its replay command) and is skipped when it applied to
- * no seed.  Returns 0, or -1 with the reason in err. */
+ * no seed.  Returns GP_OK, or GP_ERR_IO with the reason in err. */
 int gp_sweep_write_junit(const gp_sweep *sw, const char *path, char *err, size_t err_len);
 
 /* The name of point (v, p)'s test suite, as above. */

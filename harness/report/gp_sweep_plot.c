@@ -1,5 +1,6 @@
 /* gp_sweep_plot.c: writes a sweep folder's sweep.gp; see gp_sweep_plot.h. */
 #include "gp_sweep_plot.h"
+#include "gp_error.h"
 
 #include <errno.h>
 #include <math.h>
@@ -57,13 +58,13 @@ static int read_layout(const char *dir, sweep_layout *lay, char *err, size_t err
     snprintf(path, sizeof(path), "%s/sweep_summary.csv", dir);
     gp_csv t;
     if (gp_csv_load(&t, path, err, err_len) != 0)
-        return -1;
+        return GP_ERR_IO;
     memset(lay, 0, sizeof(*lay));
     int c_v = gp_csv_col(&t, "variant_index");
     if (c_v < 0 || gp_csv_col(&t, "value") < 0) {
         snprintf(err, err_len, "%s: expected columns variant_index, value, ...", path);
         gp_csv_free(&t);
-        return -1;
+        return GP_ERR_IO;
     }
     for (int m = 0; m < GP_SWEEP_PLOT_COUNT; m++)
         lay->low[m] = 1.0;
@@ -139,21 +140,21 @@ int gp_sweep_plot_write_script(const char *dir, char *err, size_t err_len)
 {
     sweep_layout lay;
     if (read_layout(dir, &lay, err, err_len) != 0)
-        return -1;
+        return GP_ERR_IO;
     char path[1200];
     json_error_t je;
     snprintf(path, sizeof(path), "%s/sweep.json", dir);
     json_t *meta = json_load_file(path, 0, &je);
     if (!meta) {
         snprintf(err, err_len, "%s: %s", path, je.text);
-        return -1;
+        return GP_ERR_IO;
     }
     snprintf(path, sizeof(path), "%s/sweep.gp", dir);
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
         json_decref(meta);
-        return -1;
+        return GP_ERR_IO;
     }
     fprintf(f, "# sweep.gp: the plots of this goldpath sweep folder, written by goldpath.\n"
                "# Run again with: cd <this folder> && gnuplot sweep.gp\n");
@@ -169,7 +170,7 @@ int gp_sweep_plot_write_script(const char *dir, char *err, size_t err_len)
     json_decref(meta);
     if (fclose(f) != 0) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
-        return -1;
+        return GP_ERR_IO;
     }
     return 0;
 }

@@ -26,7 +26,7 @@ typedef enum gp_sweep_plot {
 const char *gp_sweep_plot_stem(gp_sweep_plot p);
 const char *gp_sweep_plot_heading(gp_sweep_plot p);
 
-/* Writes DIR/sweep.gp.  Returns 0, or -1 with the reason in err. */
+/* Writes DIR/sweep.gp.  Returns GP_OK, or GP_ERR_IO with the reason in err. */
 int gp_sweep_plot_write_script(const char *dir, char *err, size_t err_len);
 
 /* Removes the sweep plots' PNG and SVG files from DIR; with `script` also

@@ -224,6 +224,8 @@ static void send_msg(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m, uns
 static void end(const gp_vc_shared *sh, gp_vclient *c, gp_vc_outcome outcome,
                 gp_vc_failure failure, int close_code)
 {
+    assert(outcome != GP_VC_PENDING && outcome < GP_VC_OUTCOME_COUNT);
+    assert((outcome == GP_VC_FAILED) == (failure != GP_VC_FAIL_NONE));
     if (c->outcome != GP_VC_PENDING)
         return;
     c->outcome = (uint8_t)outcome;
@@ -364,6 +366,8 @@ static bool take_duplicate(gp_vclient *c, unsigned tag, uint8_t *used)
 static void request_answered(const gp_vc_shared *sh, gp_vclient *c)
 {
     c->requests_done++;
+    assert(c->requests_done <= c->requests_sent);
+    assert(c->requests_sent <= sh->sc->clients.requests);
     if (c->requests_done == sh->sc->clients.requests)
         end(sh, c, GP_VC_COMPLETED, GP_VC_FAIL_NONE, GP_CLOSE_NORMAL);
 }
@@ -432,6 +436,7 @@ static void on_event(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m,
     if (r->next == 0)
         latency(sh, GP_LATX_FIRST_EVENT, r->t_sent, now(sh));
     r->next = (uint8_t)(step + 1);
+    assert(r->next <= GP_AGENT_STEPS);
     if (!c->t_first_event)
         c->t_first_event = now(sh);
     if (step == GP_AGENT_STEPS - 1) {

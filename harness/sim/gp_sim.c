@@ -145,6 +145,7 @@ static void on_server_closed(gp_sim *s, uint32_t i)
     sim_link *l = &s->links[i];
     if (!l->server_open)
         return;
+    assert(s->open_links > 0 && l->server_closed);
     gp_sim_tracef(s, i, "server sees the connection closed");
     gp_server_on_close(s->srv, l->h);
     l->server_open = false;
@@ -187,6 +188,8 @@ static void sample(gp_sim *s)
 static void dispatch(gp_sim *s, gp_event *ev)
 {
     uint32_t i = ev->client;
+    assert(i < s->run->n_clients || i == UINT32_MAX);
+    assert(i == UINT32_MAX || !s->links[i].server_open || s->links[i].open_sent);
     switch ((enum ev_kind)ev->kind) {
     case EV_CLIENT_START:
         on_client_start(s, i);
@@ -359,6 +362,9 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
         teardown(&s);
         return GP_ERR_NOMEM;
     }
+    /* every client settled unless the run timed out */
+    assert(run->pending == 0 || s.now >= run->sc.limits.run_timeout_ms ||
+           gp_eventq_peek(&s.q) != NULL);
     sample(&s); /* the last, partial bucket */
     run->end_ms = s.now;
     read_server(&s);

@@ -41,7 +41,7 @@ expect closed_port "cannot reach 127\.0\.0\.1:$port" -- "$goldpath" run "$scenar
     --url "ws://127.0.0.1:$port/ws" --out "$dir/r"
 expect too_many_live "clients\.count is 1500000: live mode drives at most" -- \
     "$goldpath" run "$scenario" --mode live --clients 1500000 --out "$dir/r"
-expect too_many "--clients: \"20000000\" is not a whole number from 0 to 2000000" -- \
+expect too_many "--clients: \"20000000\" is not a whole number from 1 to 2000000" -- \
     "$goldpath" run "$scenario" --clients 20000000 --out "$dir/r"
 [[ $fails -eq 0 ]] && echo "cli_bad_input: all refused as they should be"
 exit $((fails > 0))

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "gp_cli.h"
+#include "gp_cli_opts.h"
+#include "gp_suggest.h"
 #include "gp_json_pool.h"
 
 int main(int argc, char **argv)
@@ -35,10 +37,16 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("goldpath 0.1.0\n");
+        gp_cli_version();
         return 0;
     }
-    fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, sweep, plot, token, help; "
-                    "see goldpath --help)\n", cmd);
+    static const char *const commands[] = {"run", "sweep", "plot", "token", "help", "version"};
+    const char *near = gp_suggest(cmd, commands, sizeof(commands) / sizeof(commands[0]));
+    if (near)
+        fprintf(stderr, "goldpath: unknown command \"%s\" (did you mean %s? see goldpath --help)\n",
+                cmd, near);
+    else
+        fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, sweep, plot, token, "
+                        "help; see goldpath --help)\n", cmd);
     return 2;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gp_cli_opts.h"
 #include "gp_run.h"
 
 #define GP_CLI_SETS_MAX 64
@@ -38,6 +39,17 @@ typedef struct gp_cli_common {
 /* Parses the options of `run` (argv[0] is the subcommand).  Returns 0 to go
  * on, 1 when help was printed, -1 after printing a usage error. */
 int gp_cli_parse_common(int argc, char **argv, const char *cmd, gp_cli_common *o);
+
+/* The options every scenario-running command takes (--seed, --clients,
+ * --set, --out, ...), for gp_cli_getopt, and how one is applied (0, or -1
+ * after an error was printed).  Their ids are below 100. */
+extern const gp_cli_option gp_cli_common_options[];
+extern const size_t gp_cli_common_options_len;
+int gp_cli_common_apply(const char *cmd, gp_cli_common *o, int id, const char *opt,
+                        const char *v);
+/* Checks what the options say together (a scenario given, --url with
+ * --mode live, ...).  0, or -1 after printing the error. */
+int gp_cli_common_finish(const char *cmd, gp_cli_common *o);
 
 /* " --set a=b --set c=d" for replay commands. */
 void gp_cli_overrides_text(const gp_cli_common *o, char *out, size_t out_len);

@@ -1,122 +1,140 @@
 /* gp_cli_common.c: option parsing shared by the subcommands, with errors that
  * say which option was wrong and what it takes. */
 #include "gp_cli.h"
+#include "gp_cli_opts.h"
+#include "gp_live.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_u64(const char *cmd, const char *opt, const char *v, uint64_t max,
-                     uint64_t *out)
+enum {
+    O_SEED, O_CLIENTS, O_SET, O_OUT, O_TRACE, O_MODE, O_URL, O_SERVER_LOG, O_JUNIT, O_QUIET,
+    O_NO_PLOTS,
+};
+
+const gp_cli_option gp_cli_common_options[] = {
+    {"seed", 0, true, O_SEED},
+    {"clients", 0, true, O_CLIENTS},
+    {"set", 0, true, O_SET},
+    {"out", 0, true, O_OUT},
+    {"trace-client", 0, true, O_TRACE},
+    {"mode", 0, true, O_MODE},
+    {"url", 0, true, O_URL},
+    {"server-log", 0, true, O_SERVER_LOG},
+    {"junit", 0, true, O_JUNIT},
+    {"quiet", 'q', false, O_QUIET},
+    {"no-plots", 0, false, O_NO_PLOTS},
+};
+const size_t gp_cli_common_options_len =
+    sizeof(gp_cli_common_options) / sizeof(gp_cli_common_options[0]);
+
+typedef struct common_ctx {
+    const char *cmd;
+    gp_cli_common *o;
+} common_ctx;
+
+int gp_cli_common_apply(const char *cmd, gp_cli_common *o, int id, const char *opt,
+                        const char *v)
 {
-    char *end = NULL;
-    errno = 0;
-    if (!v || !*v || *v == '-') {
-        fprintf(stderr, "goldpath %s: %s needs a whole number\n", cmd, opt);
+    uint64_t x = 0;
+    switch (id) {
+    case O_SEED:
+        if (gp_cli_number(cmd, opt, v, 0, UINT64_MAX, &o->seed))
+            return -1;
+        o->seed_given = true;
+        return 0;
+    case O_CLIENTS:
+        if (gp_cli_number(cmd, opt, v, 1, GP_CLIENTS_MAX, &x))
+            return -1;
+        o->clients = (uint32_t)x;
+        o->clients_given = true;
+        return 0;
+    case O_SET:
+        if (!strchr(v, '=')) {
+            fprintf(stderr, "goldpath %s: --set \"%s\": expected PATH=VALUE, e.g. --set "
+                            "faults.accept_race=0.2\n", cmd, v);
+            return -1;
+        }
+        if (o->sets_len == GP_CLI_SETS_MAX) {
+            fprintf(stderr, "goldpath %s: at most %d --set options\n", cmd, GP_CLI_SETS_MAX);
+            return -1;
+        }
+        o->sets[o->sets_len++] = v;
+        return 0;
+    case O_OUT:
+        o->out = v;
+        return 0;
+    case O_TRACE:
+        if (gp_cli_number(cmd, opt, v, 0, UINT32_MAX - 1, &x))
+            return -1;
+        o->trace_client = (uint32_t)x;
+        o->trace_client_given = true;
+        return 0;
+    case O_MODE:
+        if (strcmp(v, "sim") != 0 && strcmp(v, "live") != 0) {
+            fprintf(stderr, "goldpath %s: --mode \"%s\": takes sim or live\n", cmd, v);
+            return -1;
+        }
+        o->mode_live = strcmp(v, "live") == 0;
+        return 0;
+    case O_URL: {
+        char err[300];
+        if (gp_live_url_check(v, err, sizeof(err)) != 0) {
+            fprintf(stderr, "goldpath %s: --url \"%s\": %s\n", cmd, v, err);
+            return -1;
+        }
+        o->url = v;
+        return 0;
+    }
+    case O_SERVER_LOG:
+        o->server_log = v;
+        return 0;
+    case O_JUNIT:
+        o->junit = v;
+        return 0;
+    case O_QUIET:
+        o->quiet = true;
+        return 0;
+    case O_NO_PLOTS:
+        o->no_plots = true;
+        return 0;
+    }
+    return 0;
+}
+
+static int on_common_option(void *ctx, int id, const char *opt, const char *v)
+{
+    common_ctx *cx = ctx;
+    return gp_cli_common_apply(cx->cmd, cx->o, id, opt, v);
+}
+
+static int on_common_operand(void *ctx, const char *arg)
+{
+    common_ctx *cx = ctx;
+    if (cx->o->scenario) {
+        fprintf(stderr, "goldpath %s: one scenario only (got %s and %s)\n", cx->cmd,
+                cx->o->scenario, arg);
         return -1;
     }
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || *end || x > max) {
-        fprintf(stderr, "goldpath %s: %s: \"%s\" is not a whole number from 0 to %llu\n", cmd,
-                opt, v, (unsigned long long)max);
-        return -1;
-    }
-    *out = x;
+    cx->o->scenario = arg;
     return 0;
 }
 
 int gp_cli_parse_common(int argc, char **argv, const char *cmd, gp_cli_common *o)
 {
     memset(o, 0, sizeof(*o));
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t x = 0;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            gp_cli_help(cmd);
-            return 1;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (parse_u64(cmd, a, v, UINT64_MAX, &o->seed))
-                return -1;
-            o->seed_given = true;
-            i++;
-        } else if (strcmp(a, "--clients") == 0) {
-            if (parse_u64(cmd, a, v, GP_CLIENTS_MAX, &x))
-                return -1;
-            if (x == 0) {
-                fprintf(stderr, "goldpath %s: --clients must be at least 1\n", cmd);
-                return -1;
-            }
-            o->clients = (uint32_t)x;
-            o->clients_given = true;
-            i++;
-        } else if (strcmp(a, "--set") == 0) {
-            if (!v || !strchr(v, '=')) {
-                fprintf(stderr, "goldpath %s: --set needs PATH=VALUE, e.g. --set faults.accept_race=0.2\n", cmd);
-                return -1;
-            }
-            if (o->sets_len == GP_CLI_SETS_MAX) {
-                fprintf(stderr, "goldpath %s: at most %d --set options\n", cmd, GP_CLI_SETS_MAX);
-                return -1;
-            }
-            o->sets[o->sets_len++] = v;
-            i++;
-        } else if (strcmp(a, "--out") == 0) {
-            if (!v) {
-                fprintf(stderr, "goldpath %s: --out needs a folder\n", cmd);
-                return -1;
-            }
-            o->out = v;
-            i++;
-        } else if (strcmp(a, "--trace-client") == 0) {
-            if (parse_u64(cmd, a, v, UINT32_MAX - 1, &x))
-                return -1;
-            o->trace_client = (uint32_t)x;
-            o->trace_client_given = true;
-            i++;
-        } else if (strcmp(a, "--mode") == 0) {
-            if (!v || (strcmp(v, "sim") != 0 && strcmp(v, "live") != 0)) {
-                fprintf(stderr, "goldpath %s: --mode takes sim or live\n", cmd);
-                return -1;
-            }
-            o->mode_live = strcmp(v, "live") == 0;
-            i++;
-        } else if (strcmp(a, "--url") == 0) {
-            if (!v || strncmp(v, "ws://", 5) != 0) {
-                fprintf(stderr, "goldpath %s: --url takes ws://HOST:PORT/PATH\n", cmd);
-                return -1;
-            }
-            o->url = v;
-            i++;
-        } else if (strcmp(a, "--server-log") == 0) {
-            if (!v) {
-                fprintf(stderr, "goldpath %s: --server-log needs the server's log file\n", cmd);
-                return -1;
-            }
-            o->server_log = v;
-            i++;
-        } else if (strcmp(a, "--junit") == 0) {
-            if (!v) {
-                fprintf(stderr, "goldpath %s: --junit needs a file name\n", cmd);
-                return -1;
-            }
-            o->junit = v;
-            i++;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
-        } else if (strcmp(a, "--no-plots") == 0) {
-            o->no_plots = true;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "goldpath %s: unknown option %s (see goldpath help %s)\n", cmd, a, cmd);
-            return -1;
-        } else if (!o->scenario) {
-            o->scenario = a;
-        } else {
-            fprintf(stderr, "goldpath %s: one scenario only (got %s and %s)\n", cmd, o->scenario, a);
-            return -1;
-        }
-    }
+    common_ctx cx = {cmd, o};
+    int rc = gp_cli_getopt(cmd, argc, argv, gp_cli_common_options,
+                           gp_cli_common_options_len, on_common_option, on_common_operand, &cx);
+    if (rc != 0)
+        return rc;
+    return gp_cli_common_finish(cmd, o);
+}
+
+int gp_cli_common_finish(const char *cmd, gp_cli_common *o)
+{
     if (!o->scenario) {
         fprintf(stderr, "goldpath %s: which scenario? usage: goldpath %s SCENARIO.json [options]\n",
                 cmd, cmd);

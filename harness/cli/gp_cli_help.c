@@ -20,6 +20,9 @@ static const char overview[] =
     "  token --sub USER print a token for the server's secret\n"
     "  help [COMMAND]   this text, or a command's\n"
     "\n"
+    "  --version        print goldpath's version\n"
+    "  --help, -h       this text (COMMAND --help: the command's)\n"
+    "\n"
     "exit status: 0 success, 1 a check failed, 2 bad usage or input.\n"
     "The server under test is goldpath-server (goldpath-server --help,\n"
     "docs/server.md). Every command and flag: docs/CLI.md.\n";
@@ -35,7 +38,10 @@ static const char run_help[] =
     "\n"
     "options:\n"
     "  --mode sim|live      simulation (default, deterministic) or real sockets\n"
-    "  --url ws://H:P/ws    live mode: the server to test (default: start one)\n"
+    "  --url ws://H:P/ws    live mode: the server to test (default: start one);\n"
+    "                       HOST may be a name, an IPv4 or a [bracketed] IPv6 address\n"
+    "  --server-log FILE    with --url: the server's log (the evidence of its\n"
+    "                       lifecycle steps and log signatures)\n"
     "  --seed N             override the scenario's seed\n"
     "  --clients N          override clients.count\n"
     "  --set PATH=VALUE     override any scenario field, e.g.\n"
@@ -45,8 +51,12 @@ static const char run_help[] =
     "  --junit FILE         also write the checks as JUnit XML, one test case each\n"
     "  --no-plots           skip the gnuplot plots (report.html is still written)\n"
     "  --quiet, -q          no progress line; summary only when a check fails\n"
+    "  --help, -h, --version\n"
     "\n"
-    "exit status: 0 every check passed, 1 a check failed, 2 bad usage or scenario.\n";
+    "Options take their value as --seed 5 or --seed=5; -- ends the options.\n"
+    "\n"
+    "exit status: 0 every check and expectation held (a bug scenario's expected\n"
+    "violations found), 1 one did not, 2 bad usage or scenario.\n";
 
 static const char sweep_help[] =
     "usage: goldpath sweep SCENARIO.json --vary FIELD=FROM:TO:STEP [options]\n"

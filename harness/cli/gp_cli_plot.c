@@ -2,32 +2,47 @@
  * plots and report.html again from the files in it (after installing
  * gnuplot, after --no-plots, or after editing plots.gp's inputs). */
 #include "gp_cli.h"
+#include "gp_cli_opts.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "gp_render.h"
 
+typedef struct plot_opts {
+    const char *dir;
+    bool quiet;
+} plot_opts;
+
+static int on_plot_option(void *ctx, int id, const char *opt, const char *v)
+{
+    (void)id;
+    (void)opt;
+    (void)v;
+    ((plot_opts *)ctx)->quiet = true;
+    return 0;
+}
+
+static int on_plot_operand(void *ctx, const char *arg)
+{
+    plot_opts *p = ctx;
+    if (p->dir) {
+        fprintf(stderr, "goldpath plot: one folder only (got %s and %s)\n", p->dir, arg);
+        return -1;
+    }
+    p->dir = arg;
+    return 0;
+}
+
 int gp_cli_plot(int argc, char **argv)
 {
-    const char *dir = NULL;
-    bool quiet = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            gp_cli_help("plot");
-            return 0;
-        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
-            quiet = true;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "goldpath plot: unknown option %s (see goldpath help plot)\n", argv[i]);
-            return 2;
-        } else if (dir) {
-            fprintf(stderr, "goldpath plot: one folder only (got %s and %s)\n", dir, argv[i]);
-            return 2;
-        } else {
-            dir = argv[i];
-        }
-    }
+    static const gp_cli_option opts[] = {{"quiet", 'q', false, 0}};
+    plot_opts p = {0};
+    int rc = gp_cli_getopt("plot", argc, argv, opts, 1, on_plot_option, on_plot_operand, &p);
+    if (rc != 0)
+        return rc < 0 ? 2 : 0;
+    const char *dir = p.dir;
+    bool quiet = p.quiet;
     if (!dir) {
         fprintf(stderr, "goldpath plot: which folder? usage: goldpath plot RUN_DIR\n");
         return 2;

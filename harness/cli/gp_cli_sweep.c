@@ -5,6 +5,7 @@
  * its checks found, unless --strict asks for 1 when any run failed a
  * check; 2 for bad usage or input. */
 #include "gp_cli.h"
+#include "gp_cli_opts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +19,16 @@
 #include "gp_sweep.h"
 #include "gp_sweep_files.h"
 
-#define SWEEP_ARGS_MAX 256
 
-/* The sweep's own options; the rest go to gp_cli_parse_common. */
+/* The sweep's own options; the common ones fill a gp_cli_common. */
 typedef struct sweep_opts {
     const char *vary;
     uint64_t seeds;
     bool strict;
+    bool comparing;
     const char *compare[GP_SWEEP_VARIANTS_MAX];
     uint32_t compare_len;
-    int rest_argc;
-    char *rest_argv[SWEEP_ARGS_MAX];
+    gp_cli_common o;
 } sweep_opts;
 
 typedef struct progress_state {
@@ -64,70 +64,86 @@ static void progress(void *ctx, size_t done, size_t total, const gp_sweep *sw,
     fflush(stderr);
 }
 
-static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+enum { S_VARY = 100, S_SEEDS, S_STRICT, S_COMPARE };
+
+static int add_variant(sweep_opts *so, const char *v)
 {
-    char *end = NULL;
-    unsigned long long x = v && *v != '-' ? strtoull(v, &end, 10) : 0;
-    if (!v || !*v || *v == '-' || *end || x < lo || x > hi) {
-        fprintf(stderr, "goldpath sweep: %s takes a whole number from %llu to %llu\n", opt,
-                (unsigned long long)lo, (unsigned long long)hi);
+    if (so->compare_len == GP_SWEEP_VARIANTS_MAX) {
+        fprintf(stderr, "goldpath sweep: at most %d --compare variants\n", GP_SWEEP_VARIANTS_MAX);
         return -1;
     }
-    *out = x;
+    so->compare[so->compare_len++] = v;
     return 0;
 }
 
-/* Splits argv into the sweep's options and the common ones.  Returns 0, 1
- * after help, or -1 after a usage error. */
+static int on_sweep_option(void *ctx, int id, const char *opt, const char *v)
+{
+    sweep_opts *so = ctx;
+    switch (id) {
+    case S_VARY:
+        if (so->vary) {
+            fprintf(stderr, "goldpath sweep: one --vary only\n");
+            return -1;
+        }
+        so->vary = v;
+        return 0;
+    case S_SEEDS:
+        return gp_cli_number("sweep", opt, v, 1, GP_SWEEP_SEEDS_MAX, &so->seeds);
+    case S_STRICT:
+        so->strict = true;
+        return 0;
+    case S_COMPARE:
+        so->comparing = true;
+        return add_variant(so, v);
+    }
+    /* a sweep runs in simulation: these are for goldpath run */
+    if (strcmp(opt, "--mode") == 0 || strcmp(opt, "--url") == 0 ||
+        strcmp(opt, "--trace-client") == 0 || strcmp(opt, "--server-log") == 0) {
+        fprintf(stderr, "goldpath sweep: %s is not for sweeps (a sweep runs in simulation; "
+                        "replay one point with goldpath run)\n", opt);
+        return -1;
+    }
+    return gp_cli_common_apply("sweep", &so->o, id, opt, v);
+}
+
+/* The scenario, or (after --compare) more variants: --compare A B C. */
+static int on_sweep_operand(void *ctx, const char *arg)
+{
+    sweep_opts *so = ctx;
+    if (so->comparing && strchr(arg, '='))
+        return add_variant(so, arg);
+    if (so->o.scenario) {
+        fprintf(stderr, "goldpath sweep: one scenario only (got %s and %s)\n", so->o.scenario,
+                arg);
+        return -1;
+    }
+    so->o.scenario = arg;
+    return 0;
+}
+
+/* Parses the sweep's command line.  Returns 0, 1 after help, or -1 after a
+ * usage error. */
 static int parse_sweep(int argc, char **argv, sweep_opts *so)
 {
     memset(so, 0, sizeof(*so));
     so->seeds = 3;
-    so->rest_argv[so->rest_argc++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--vary") == 0) {
-            if (!v || so->vary) {
-                fprintf(stderr, "goldpath sweep: %s\n", v ? "one --vary only"
-                        : "--vary needs FIELD=FROM:TO:STEP, e.g. faults.accept_race=0:0.5:0.1");
-                return -1;
-            }
-            so->vary = v;
-            i++;
-        } else if (strcmp(a, "--seeds") == 0) {
-            if (parse_u64("--seeds", v, 1, GP_SWEEP_SEEDS_MAX, &so->seeds) != 0)
-                return -1;
-            i++;
-        } else if (strcmp(a, "--strict") == 0) {
-            so->strict = true;
-        } else if (strcmp(a, "--compare") == 0) {
-            int taken = 0;
-            while (i + 1 < argc && argv[i + 1][0] != '-' && strchr(argv[i + 1], '=')) {
-                if (so->compare_len == GP_SWEEP_VARIANTS_MAX) {
-                    fprintf(stderr, "goldpath sweep: at most %d --compare variants\n",
-                            GP_SWEEP_VARIANTS_MAX);
-                    return -1;
-                }
-                so->compare[so->compare_len++] = argv[++i];
-                taken++;
-            }
-            if (!taken) {
-                fprintf(stderr, "goldpath sweep: --compare needs one or more PATH=VALUE variants, "
-                                "e.g. --compare 'server.bugs=[]' 'server.bugs=[\"accept_race\"]'\n");
-                return -1;
-            }
-        } else if (strcmp(a, "--mode") == 0 || strcmp(a, "--url") == 0 ||
-                   strcmp(a, "--trace-client") == 0) {
-            fprintf(stderr, "goldpath sweep: %s is not for sweeps (a sweep runs in simulation; "
-                            "replay one point with goldpath run)\n", a);
-            return -1;
-        } else {
-            if (so->rest_argc == SWEEP_ARGS_MAX) {
-                fprintf(stderr, "goldpath sweep: too many arguments\n");
-                return -1;
-            }
-            so->rest_argv[so->rest_argc++] = argv[i];
-        }
+    gp_cli_option opts[64];
+    size_t n = 0;
+    for (size_t k = 0; k < gp_cli_common_options_len && n < 60; k++)
+        opts[n++] = gp_cli_common_options[k];
+    opts[n++] = (gp_cli_option){"vary", 0, true, S_VARY};
+    opts[n++] = (gp_cli_option){"seeds", 0, true, S_SEEDS};
+    opts[n++] = (gp_cli_option){"strict", 0, false, S_STRICT};
+    opts[n++] = (gp_cli_option){"compare", 0, true, S_COMPARE};
+    int rc = gp_cli_getopt("sweep", argc, argv, opts, n, on_sweep_option, on_sweep_operand, so);
+    if (rc != 0)
+        return rc;
+    if (gp_cli_common_finish("sweep", &so->o) != 0)
+        return -1;
+    if (!so->vary) {
+        fprintf(stderr, "goldpath sweep: --vary FIELD=FROM:TO:STEP is required, "
+                        "e.g. --vary faults.accept_race=0:0.5:0.1\n");
+        return -1;
     }
     return 0;
 }
@@ -219,21 +235,12 @@ int gp_cli_sweep(int argc, char **argv)
     int rc = parse_sweep(argc, argv, &so);
     if (rc != 0)
         return rc < 0 ? 2 : 0;
-    gp_cli_common o;
-    rc = gp_cli_parse_common(so.rest_argc, so.rest_argv, "sweep", &o);
-    if (rc != 0)
-        return rc < 0 ? 2 : 0;
-    if (!so.vary) {
-        fprintf(stderr, "goldpath sweep: --vary FIELD=FROM:TO:STEP is required, "
-                        "e.g. --vary faults.accept_race=0:0.5:0.1\n");
-        return 2;
-    }
     gp_sweep *sw = calloc(1, sizeof(*sw));
     if (!sw) {
         fprintf(stderr, "goldpath sweep: out of memory\n");
         return 2;
     }
-    int code = sweep_main(sw, &o, &so, argc, argv);
+    int code = sweep_main(sw, &so.o, &so, argc, argv);
     gp_sweep_free(sw);
     free(sw);
     return code;

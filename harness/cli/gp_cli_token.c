@@ -6,43 +6,54 @@
 #include <time.h>
 
 #include "gp_cli.h"
+#include "gp_cli_opts.h"
 #include "gp_error.h"
 #include "gp_jwt.h"
 #include "gp_server.h"
 
+typedef struct token_opts {
+    const char *sub, *secret;
+    long long ttl;
+} token_opts;
+
+enum { T_SUB, T_SECRET, T_TTL };
+
+static int on_token_option(void *ctx, int id, const char *opt, const char *v)
+{
+    token_opts *t = ctx;
+    uint64_t x;
+    switch (id) {
+    case T_SUB:
+        t->sub = v;
+        return 0;
+    case T_SECRET:
+        t->secret = v;
+        return 0;
+    default:
+        if (gp_cli_number("token", opt, v, 1, 10ULL * 366 * 24 * 3600, &x) != 0)
+            return -1;
+        t->ttl = (long long)x;
+        return 0;
+    }
+}
+
+static int on_token_operand(void *ctx, const char *arg)
+{
+    (void)ctx;
+    fprintf(stderr, "goldpath token: unexpected \"%s\" (see goldpath help token)\n", arg);
+    return -1;
+}
+
 int gp_cli_token(int argc, char **argv)
 {
-    const char *sub = NULL, *secret = getenv("GOLDPATH_JWT_SECRET");
-    long long ttl = 3600;
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            gp_cli_help("token");
-            return 0;
-        } else if (strcmp(argv[i], "--sub") == 0 && v) {
-            sub = v;
-            i++;
-        } else if (strcmp(argv[i], "--secret") == 0 && v) {
-            secret = v;
-            i++;
-        } else if (strcmp(argv[i], "--ttl") == 0 && v) {
-            char *end;
-            errno = 0;
-            ttl = strtoll(v, &end, 10);
-            if (errno || *end || ttl <= 0 || ttl > 10LL * 366 * 24 * 3600) {
-                fprintf(stderr, "goldpath token: --ttl takes a number of seconds from 1 to 316224000 (ten years), got \"%s\"\n", v);
-                return 2;
-            }
-            i++;
-        } else if (!v && (strcmp(argv[i], "--sub") == 0 || strcmp(argv[i], "--secret") == 0 ||
-                          strcmp(argv[i], "--ttl") == 0)) {
-            fprintf(stderr, "goldpath token: %s needs a value (see goldpath help token)\n", argv[i]);
-            return 2;
-        } else {
-            fprintf(stderr, "goldpath token: unexpected \"%s\" (see goldpath help token)\n", argv[i]);
-            return 2;
-        }
-    }
+    static const gp_cli_option opts[] = {
+        {"sub", 0, true, T_SUB}, {"secret", 0, true, T_SECRET}, {"ttl", 0, true, T_TTL}};
+    token_opts t = {.secret = getenv("GOLDPATH_JWT_SECRET"), .ttl = 3600};
+    int rc = gp_cli_getopt("token", argc, argv, opts, 3, on_token_option, on_token_operand, &t);
+    if (rc != 0)
+        return rc < 0 ? 2 : 0;
+    const char *sub = t.sub, *secret = t.secret;
+    long long ttl = t.ttl;
     if (!sub) {
         fprintf(stderr, "goldpath token: --sub USER is required\n");
         return 2;
@@ -60,7 +71,7 @@ int gp_cli_token(int argc, char **argv)
     }
     char token[2048];
     long long now = (long long)time(NULL);
-    int rc = gp_jwt_sign(key, sub, now, now + ttl, token, sizeof(token));
+    rc = gp_jwt_sign(key, sub, now, now + ttl, token, sizeof(token));
     gp_jwt_key_destroy(key);
     if (rc != GP_OK) {
         fprintf(stderr, "goldpath token: %s\n", gp_err_message(rc));

@@ -56,6 +56,10 @@ typedef struct gp_live_stats {
     bool metrics_known;        /* /metrics was read */
 } gp_live_stats;
 
+/* Checks a server URL (ws://HOST[:PORT][/PATH], HOST a name, IPv4 or
+ * [IPv6]).  Returns GP_OK, or GP_ERR_INVALID_ARG with what is wrong in err. */
+int gp_live_url_check(const char *url, char *err, size_t err_len);
+
 /* Checks that every fault and setting in sc can be injected over real
  * sockets (with_url: against a server goldpath does not start).  Returns
  * GP_OK, or GP_ERR_INVALID_ARG with a message naming the field in err. */

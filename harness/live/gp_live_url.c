@@ -22,29 +22,55 @@
 #include "gp_error.h"
 #include "gp_live_int.h"
 
-int gp_live_url_parse(const char *url, gp_live_url *out, char *err, size_t err_len)
+/* Parses ws://HOST[:PORT][/PATH] with HOST a name, an IPv4 address or an
+ * IPv6 address in brackets ([::1]); the reason of a refusal goes to err
+ * (without the URL: callers name it). */
+static int parse(const char *url, gp_live_url *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
     const char *p = url;
     if (strncmp(p, "ws://", 5) != 0) {
-        snprintf(err, err_len, "--url %s: expected ws://HOST:PORT/PATH (wss:// is not supported)",
-                 url);
+        snprintf(err, err_len, "expected ws://HOST:PORT/PATH%s",
+                 strncmp(p, "wss://", 6) == 0 ? " (wss:// is not supported yet)" : "");
         return GP_ERR_INVALID_ARG;
     }
     p += 5;
-    size_t host_len = strcspn(p, ":/");
-    if (host_len == 0 || host_len >= sizeof(out->host)) {
-        snprintf(err, err_len, "--url %s: missing or overlong host", url);
-        return GP_ERR_INVALID_ARG;
+    size_t host_len;
+    if (*p == '[') { /* an IPv6 literal */
+        const char *close = strchr(p, ']');
+        if (!close) {
+            snprintf(err, err_len, "an IPv6 address needs its closing ']'");
+            return GP_ERR_INVALID_ARG;
+        }
+        host_len = (size_t)(close - p - 1);
+        if (host_len == 0 || host_len >= sizeof(out->host) ||
+            strspn(p + 1, "0123456789abcdefABCDEF:.%") < host_len) {
+            snprintf(err, err_len, "\"%.*s\" is not an IPv6 address", (int)(close - p + 1), p);
+            return GP_ERR_INVALID_ARG;
+        }
+        memcpy(out->host, p + 1, host_len);
+        p = close + 1;
+        if (*p && *p != ':' && *p != '/') {
+            snprintf(err, err_len, "expected ':' or '/' after the address");
+            return GP_ERR_INVALID_ARG;
+        }
+    } else {
+        host_len = strcspn(p, ":/");
+        if (host_len == 0 || host_len >= sizeof(out->host)) {
+            snprintf(err, err_len, "%s host", host_len ? "an overlong" : "no");
+            return GP_ERR_INVALID_ARG;
+        }
+        memcpy(out->host, p, host_len);
+        p += host_len;
     }
-    memcpy(out->host, p, host_len);
-    p += host_len;
     out->port = 80;
     if (*p == ':') {
         char *end = NULL;
-        long port = strtol(p + 1, &end, 10);
-        if (end == p + 1 || port < 1 || port > 65535 || (*end && *end != '/')) {
-            snprintf(err, err_len, "--url %s: the port must be 1 to 65535", url);
+        errno = 0;
+        long port = p[1] >= '0' && p[1] <= '9' ? strtol(p + 1, &end, 10) : -1;
+        if (port < 1 || port > 65535 || errno || (end && *end && *end != '/')) {
+            snprintf(err, err_len, "the port \"%.*s\" is not a number from 1 to 65535",
+                     (int)strcspn(p + 1, "/"), p + 1);
             return GP_ERR_INVALID_ARG;
         }
         out->port = (int)port;
@@ -52,16 +78,32 @@ int gp_live_url_parse(const char *url, gp_live_url *out, char *err, size_t err_l
     }
     const char *path = *p ? p : "/ws";
     if (strlen(path) >= sizeof(out->path)) {
-        snprintf(err, err_len, "--url %s: path too long", url);
+        snprintf(err, err_len, "the path is longer than %zu bytes", sizeof(out->path) - 1);
         return GP_ERR_INVALID_ARG;
     }
     snprintf(out->path, sizeof(out->path), "%s", path);
     return GP_OK;
 }
 
+int gp_live_url_parse(const char *url, gp_live_url *out, char *err, size_t err_len)
+{
+    char why[200];
+    int rc = parse(url, out, why, sizeof(why));
+    if (rc != GP_OK)
+        snprintf(err, err_len, "--url %s: %s", url, why);
+    return rc;
+}
+
+int gp_live_url_check(const char *url, char *err, size_t err_len)
+{
+    gp_live_url u;
+    return parse(url, &u, err, err_len);
+}
+
 bool gp_live_host_is_loopback(const char *host)
 {
-    return strncmp(host, "127.", 4) == 0 || strcmp(host, "localhost") == 0;
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "localhost") == 0 ||
+           strcmp(host, "::1") == 0;
 }
 
 /* Whether the kernel lets connect() reuse a port still in TIME_WAIT towards

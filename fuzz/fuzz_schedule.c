@@ -46,7 +46,7 @@
 
 #define CLIENTS_MAX 8
 
-_Static_assert(GP_FAULT_COUNT <= 16, "the coverage region holds 16 fault classes");
+_Static_assert(GP_FAULT_COUNT <= 32, "the coverage region holds 32 fault classes");
 
 /* How this process runs: set once from the environment. */
 static struct {
@@ -116,6 +116,7 @@ static void make_scenario(gp_scenario *sc, gp_fuzz_in *in, gp_bug_set bugs)
     for (int t = 0; t < GP_BAD_TOKEN_COUNT; t++)
         sc->faults.bad_token[t] = menu & 0x08 ? 0.1 : 0.0;
     sc->faults.early_message = menu & 0x10 ? 0.3 : 0.0;
+    sc->faults.no_auth = b0 & 0x80 ? 0.2 : 0.0;
     sc->faults.agent_failure = menu & 0x20 ? 0.3 : 0.0;
 
     sc->limits.ready_timeout_ms = 10000;

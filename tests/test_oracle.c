@@ -376,6 +376,131 @@ static void test_injected_faults_get_the_protocols_answer(void **state)
     rig_free(r);
 }
 
+/* A client that never authenticates: close 4408 at the auth timeout, not
+ * before and not long after (a missing or mis-scaled timer is caught). */
+static void test_a_silent_client_is_closed_at_the_auth_timeout(void **state)
+{
+    (void)state;
+    /* on time: refused, no violation */
+    rig *r = rig_new("faults.no_auth=1", false);
+    assert_true(r->run.clients[0].plan.no_auth);
+    assert_int_equal(r->sent_len, 0); /* it sends nothing */
+    r->now = 1 + r->sc.server.auth_timeout_ms + 20;
+    gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_TIMEOUT);
+    assert_int_equal(violations(r), 0);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_REFUSED);
+    assert_int_equal(r->run.ledger.fired[GP_FAULT_NO_AUTH], 1);
+    rig_free(r);
+    /* far too early (a timeout counted in the wrong unit) */
+    r = rig_new("faults.no_auth=1", false);
+    r->now = 60;
+    gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_TIMEOUT);
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+    /* the wrong code */
+    r = rig_new("faults.no_auth=1", false);
+    r->now = 1 + r->sc.server.auth_timeout_ms + 20;
+    gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_FAILED);
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+    /* never closed: the deadline passes */
+    r = rig_new("faults.no_auth=1", false);
+    r->now = 1 + r->sc.server.auth_timeout_ms * 2;
+    gp_drive_timer(&r->run, 0, GP_VC_TIMER_AUTH_DEADLINE, 0);
+    uint32_t v = violations(r);
+    assert_true(HAS(v, FAULT_ANSWERS));
+    assert_int_equal(r->run.clients[0].failure, GP_VC_FAIL_NOT_TIMED_OUT);
+    /* the ready timeout does not fire for it, the stuck timer is not set */
+    rig_free(r);
+    r = rig_new("faults.no_auth=1", false);
+    gp_drive_timer(&r->run, 0, GP_VC_TIMER_READY_TIMEOUT, 0);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_PENDING);
+    rig_free(r);
+}
+
+/* Every kind of bad token is refused by the server: whole runs, each kind on
+ * its own, nothing reaches ready; the pipelined request gets no answer. */
+static void test_every_bad_token_kind_is_refused(void **state)
+{
+    (void)state;
+    for (int k = 0; k < GP_BAD_TOKEN_COUNT; k++) {
+        gp_scenario sc = base(40);
+        char a[96];
+        snprintf(a, sizeof(a), "faults.bad_token.%s=1", gp_bad_token_name((gp_bad_token)k));
+        set(&sc, a);
+        gp_run *run = simulate(&sc);
+        if (!run->passed)
+            fail_msg("%s: the run failed", a);
+        assert_int_equal(run->outcome[GP_VC_REFUSED], 40);
+        assert_int_equal(run->ready, 0);
+        assert_int_equal(run->ledger.fired[GP_FAULT_BAD_SIGNATURE + k], 40);
+        assert_int_equal(run->wire.sent[GP_MSG_AGENT_STARTED], 0);
+        run_free(run);
+    }
+    /* a server that answers the request behind a bad token */
+    rig *r = rig_new("faults.bad_token.bad_signature=1", false);
+    assert_true(r->run.clients[0].plan.after_auth);
+    assert_int_equal(r->sent_len, 2); /* the auth, then the request */
+    assert_non_null(strstr(r->sent[1], "agent_execution"));
+    deliver(r, "{\"type\":\"error\",\"data\":{\"code\":\"AUTH_FAILED\",\"message\":\"m\"}}", 0);
+    deliver(r, "{\"type\":\"error\",\"data\":{\"code\":\"NOT_READY\",\"message\":\"m\","
+               "\"request_id\":\"early-1\"}}", 0);
+    gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_FAILED);
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+}
+
+/* What a server sends after its close, and a second close, are seen. */
+static void test_messages_after_close(void **state)
+{
+    (void)state;
+    gp_scenario sc = base(50);
+    set(&sc, "faults.bad_token.expired=0.5");
+    gp_run *run = simulate(&sc);
+    assert_true(run->passed);
+    assert_int_equal(run->checks[GP_CHECK_MESSAGES_AFTER_CLOSE].verdict, GP_VERDICT_PASSED);
+    uint32_t closed = UINT32_MAX;
+    for (uint32_t i = 0; i < run->n_clients && closed == UINT32_MAX; i++)
+        if (run->judge.conns[i].flags & GP_JF_SERVER_CLOSED)
+            closed = i;
+    assert_true(closed != UINT32_MAX);
+    const char *late = "{\"type\":\"error\",\"data\":{\"code\":\"NOT_READY\",\"message\":\"m\"}}";
+    gp_drive_server_sent(run, closed, late, strlen(late), run->end_ms);
+    gp_checks_judge(run);
+    assert_int_equal(run->checks[GP_CHECK_MESSAGES_AFTER_CLOSE].verdict, GP_VERDICT_FAILED);
+    assert_int_equal(run->checks[GP_CHECK_MESSAGES_AFTER_CLOSE].count, 1);
+    run_free(run);
+    /* closed twice */
+    run = simulate(&sc);
+    for (uint32_t i = 0; i < run->n_clients; i++)
+        if (run->judge.conns[i].flags & GP_JF_SERVER_CLOSED) {
+            gp_drive_server_closed(run, i, GP_CLOSE_AUTH_FAILED);
+            break;
+        }
+    gp_checks_judge(run);
+    assert_int_equal(run->checks[GP_CHECK_MESSAGES_AFTER_CLOSE].verdict, GP_VERDICT_FAILED);
+    run_free(run);
+}
+
+/* The server's gauges are compared at every time bucket, not only at the end:
+ * a conflict recorded during the run fails health_disagrees. */
+static void test_gauges_are_sampled_during_the_run(void **state)
+{
+    (void)state;
+    gp_scenario sc = base(200);
+    set(&sc, "report.bucket_ms=50");
+    gp_run *run = simulate(&sc);
+    assert_true(run->passed);
+    assert_int_equal(run->health_conflict[0], '\0');
+    assert_true(run->timeline_len > 5);
+    snprintf(run->health_conflict, sizeof(run->health_conflict),
+             "at 100 ms active_connections was 3, observed 7");
+    gp_checks_judge(run);
+    assert_int_equal(run->checks[GP_CHECK_HEALTH_DISAGREES].verdict, GP_VERDICT_FAILED);
+    assert_non_null(strstr(run->checks[GP_CHECK_HEALTH_DISAGREES].detail, "active_connections"));
+    run_free(run);
+}
+
 /* ---- nothing passes unjudged ---------------------------------------------------- */
 
 static void test_a_check_without_its_evidence_fails_the_run(void **state)
@@ -607,6 +732,10 @@ int main(void)
         cmocka_unit_test(test_a_response_to_another_request),
         cmocka_unit_test(test_a_second_connection_ready),
         cmocka_unit_test(test_injected_faults_get_the_protocols_answer),
+        cmocka_unit_test(test_a_silent_client_is_closed_at_the_auth_timeout),
+        cmocka_unit_test(test_every_bad_token_kind_is_refused),
+        cmocka_unit_test(test_messages_after_close),
+        cmocka_unit_test(test_gauges_are_sampled_during_the_run),
         cmocka_unit_test(test_a_check_without_its_evidence_fails_the_run),
         cmocka_unit_test(test_latency_thresholds_are_expectations),
         cmocka_unit_test(test_bug_scenario_passes_when_caught),

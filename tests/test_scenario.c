@@ -252,7 +252,7 @@ static void test_error_unknown_nested_field(void **state)
     assert_parse_error("{\"faults\": {\"disconect\": {\"ready\": 0.1}}}",
                        GP_ERR_INVALID_ARG, "faults.disconect",
                        "unknown field (allowed in faults: accept_race, slow_accept, "
-                       "slow_accept_ms, disconnect, bad_token, early_message, "
+                       "slow_accept_ms, disconnect, bad_token, early_message, no_auth, "
                        "agent_failure)");
     assert_parse_error("{\"server\": {\"agent\": {\"think_ms\": {\"min\": 1, \"mx\": 2}}}}",
                        GP_ERR_INVALID_ARG, "server.agent.think_ms.mx",

@@ -107,11 +107,10 @@ static void messages(compare *c, const gp_run *run)
     want(c, "auth_failures", h->auth_failures_total,
          w->errors[GP_PROTO_AUTH_FAILED] + w->errors[GP_PROTO_AUTH_REQUIRED],
          w->errors[GP_PROTO_AUTH_FAILED] + w->errors[GP_PROTO_AUTH_REQUIRED] + slack);
-    /* every accepted request starts with agent_started at once; a request is
-     * at most one agent_execution received */
+    /* every request run starts with agent_started at once; those refused
+     * (NOT_READY, duplicates, over the limit) are not requests run */
     want(c, "requests", h->requests_total, w->sent[GP_MSG_AGENT_STARTED],
-         w->complete ? w->received[GP_MSG_AGENT_EXECUTION]
-                     : w->sent[GP_MSG_AGENT_STARTED] + slack);
+         w->sent[GP_MSG_AGENT_STARTED] + slack);
     if (w->complete) {
         want(c, "messages_received", h->messages_received_total, w->received_total,
              w->received_total);

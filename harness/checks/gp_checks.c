@@ -16,6 +16,7 @@ static const gp_check_def table[GP_CHECK_COUNT] = {
     {GP_CHECK_ISOLATION, "client", 0, gp_check_isolation},
     {GP_CHECK_FALSE_READY, "connection", 0, gp_check_false_ready},
     {GP_CHECK_FAULT_ANSWERS, "client", 0, gp_check_fault_answers},
+    {GP_CHECK_MESSAGES_AFTER_CLOSE, "connection", 0, gp_check_after_close},
     {GP_CHECK_CLIENT_FAILURES, "client", 0, gp_check_client_failures},
     {GP_CHECK_STUCK_CONNECTIONS, "connection", 0, gp_check_stuck},
     {GP_CHECK_INVALID_TRANSITIONS, "connection", GP_EV_LIFECYCLE, gp_check_invalid_transitions},

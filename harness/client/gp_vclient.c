@@ -37,7 +37,8 @@ static const char *const failure_texts[] = {
 };
 static const char *const failure_names[] = {
     "none", "ready_timeout", "request_timeout", "unexpected_close", "unexpected_error",
-    "auth_refused", "bad_token_accepted", "unparseable", "connect_failed", "run_timeout"};
+    "auth_refused", "bad_token_accepted", "unparseable", "connect_failed", "run_timeout",
+    "not_timed_out"};
 _Static_assert(sizeof(failure_names) / sizeof(failure_names[0]) == GP_VC_FAIL_COUNT,
                "a name per failure");
 _Static_assert(GP_CHECK_COUNT <= 32, "violations is a 32-bit mask");
@@ -152,11 +153,23 @@ void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index)
      * authenticates the connection as soon as accept completes. */
     if (p->accept_race || p->early_message)
         p->header_auth = false;
+    /* Drawn last, so that adding it leaves every earlier draw as it was.  A
+     * client that never authenticates does nothing else. */
+    p->no_auth = gp_rng_unit(&c->rng) < sc->faults.no_auth;
+    if (p->no_auth) {
+        p->bad_token = -1;
+        p->disconnect = -1;
+        p->early_message = p->accept_race = p->header_auth = false;
+    }
+    /* A client that authenticates with a bad token by message sends a request
+     * right behind it, as a pipelining client would: the answer to a bad
+     * token is AUTH_FAILED and close 4401, nothing for the request. */
+    p->after_auth = p->bad_token >= 0 && !p->header_auth && !p->early_message;
 }
 
 bool gp_vclient_expects_completion(const gp_vclient *c)
 {
-    return c->plan.bad_token < 0 && c->plan.disconnect < 0;
+    return c->plan.bad_token < 0 && c->plan.disconnect < 0 && !c->plan.no_auth;
 }
 
 void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,
@@ -174,30 +187,62 @@ void gp_vclient_request_message(const gp_vclient *c, int k, char *out, size_t ou
         snprintf(out, out_len, "Summarise topic %d for user %u", k + 1, c->index);
 }
 
+/* Signs a payload under the given header; cut > 0 drops that many characters
+ * from the end (cut = SIZE_MAX: the whole signature, keeping its dot;
+ * SIZE_MAX - 1: the signature and its dot). */
+static int sign_cut(const gp_jwt_key *key, const char *header, const char *payload,
+                    size_t cut, char *out, size_t out_len)
+{
+    int rc = gp_jwt_sign_raw(key, header, payload, out, out_len);
+    if (rc != GP_OK || cut == 0)
+        return rc;
+    char *dot = strrchr(out, '.');
+    size_t len = strlen(out);
+    if (!dot)
+        return GP_ERR_INVALID_ARG;
+    if (cut == SIZE_MAX)
+        dot[1] = '\0';
+    else if (cut == SIZE_MAX - 1)
+        dot[0] = '\0';
+    else if (cut < (size_t)(out + len - dot - 1))
+        out[len - cut] = '\0';
+    return GP_OK;
+}
+
 int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
                      size_t out_len)
 {
-    char user[32];
+    static const char hs256[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    char user[32], payload[192];
     gp_vclient_user(c, sh->sc, user, sizeof(user));
     int64_t now_s = sh->epoch_s + (int64_t)(sh->io.now_ms(sh->io.ctx) / 1000);
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"iat\":%lld,\"exp\":%lld}", user,
+             (long long)now_s, (long long)(now_s + 3600));
     switch (c->plan.bad_token) {
     case GP_BAD_TOKEN_SIGNATURE:
         return gp_jwt_sign(sh->wrong_key, user, now_s, now_s + 3600, out, out_len);
     case GP_BAD_TOKEN_EXPIRED:
         return gp_jwt_sign(sh->key, user, now_s - 7200, now_s - 3600, out, out_len);
-    case GP_BAD_TOKEN_ALG_NONE: {
-        char payload[128];
-        snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"exp\":%lld}", user,
+    case GP_BAD_TOKEN_ALG_NONE: /* an unsecured JWT has an empty signature */
+        return sign_cut(sh->key, "{\"alg\":\"none\",\"typ\":\"JWT\"}", payload, SIZE_MAX,
+                        out, out_len);
+    case GP_BAD_TOKEN_NO_SIGNATURE:
+        return sign_cut(sh->key, hs256, payload, SIZE_MAX, out, out_len);
+    case GP_BAD_TOKEN_TRUNCATED:
+        return sign_cut(sh->key, hs256, payload, 4, out, out_len);
+    case GP_BAD_TOKEN_ALG_OTHER: /* a MAC made with the right key, as HS256 */
+        return sign_cut(sh->key, "{\"alg\":\"HS512\",\"typ\":\"JWT\"}", payload, 0, out,
+                        out_len);
+    case GP_BAD_TOKEN_BAD_SUB:
+        snprintf(payload, sizeof(payload), "{\"sub\":\"%s/x y\",\"exp\":%lld}", user,
                  (long long)(now_s + 3600));
-        int rc = gp_jwt_sign_raw(sh->key, "{\"alg\":\"none\",\"typ\":\"JWT\"}",
-                                 payload, out, out_len);
-        if (rc == GP_OK) { /* an unsecured JWT has an empty signature */
-            char *dot = strrchr(out, '.');
-            if (dot)
-                dot[1] = '\0';
-        }
-        return rc;
-    }
+        return sign_cut(sh->key, hs256, payload, 0, out, out_len);
+    case GP_BAD_TOKEN_NOT_YET_VALID:
+        snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"nbf\":%lld,\"exp\":%lld}",
+                 user, (long long)(now_s + 3600), (long long)(now_s + 7200));
+        return sign_cut(sh->key, hs256, payload, 0, out, out_len);
+    case GP_BAD_TOKEN_MALFORMED: /* two parts, not three */
+        return sign_cut(sh->key, hs256, payload, SIZE_MAX - 1, out, out_len);
     default:
         return gp_jwt_sign(sh->key, user, now_s, now_s + 3600, out, out_len);
     }
@@ -279,6 +324,14 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
     c->phase = PH_OPEN;
     c->t_open = now(sh);
     snprintf(c->opened_id, sizeof(c->opened_id), "%s", opened_id ? opened_id : "");
+    if (c->plan.no_auth) {
+        /* nothing to send: the server must close with 4408 at its auth
+         * timeout (from its accept, a little before this client's open) */
+        uint32_t t = sh->sc->server.auth_timeout_ms;
+        sh->io.timer(sh->io.ctx, c, (uint64_t)t + (t / 4 > 1000 ? t / 4 : 1000),
+                     GP_VC_TIMER_AUTH_DEADLINE, 0);
+        return;
+    }
     sh->io.timer(sh->io.ctx, c, (uint64_t)sh->sc->server.stuck_after_ms + 1,
                  GP_VC_TIMER_STUCK, 0);
     if (c->plan.early_message)
@@ -291,6 +344,8 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
         }
         gp_msg m = {.type = GP_MSG_AUTH, .token = token};
         send_msg(sh, c, &m, GP_VC_TAG_AUTH);
+        if (c->plan.after_auth)
+            send_request(sh, c, -1);
     }
     if (c->plan.disconnect == GP_PHASE_AUTHENTICATING)
         disconnect(sh, c);
@@ -345,7 +400,7 @@ static int request_index(const gp_vclient *c, const char *rid)
     int used = 0;
     if (!rid)
         return -2;
-    if (c->plan.early_message && strcmp(rid, EARLY_ID) == 0)
+    if ((c->plan.early_message || c->plan.after_auth) && strcmp(rid, EARLY_ID) == 0)
         return -1;
     if (sscanf(rid, "r-%u%n", &k, &used) != 1 || rid[used] != '\0' || k == 0 ||
         k > c->requests_sent)
@@ -493,6 +548,11 @@ static void on_error(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
 {
     gp_proto_error code = gp_proto_error_parse(m->code);
     int k = request_index(c, m->request_id);
+    if (k == -1 && c->plan.after_auth) {
+        /* the request behind a bad token: the connection is closing */
+        violation(c, GP_CHECK_FAULT_ANSWERS);
+        return;
+    }
     switch (code) {
     case GP_PROTO_NOT_READY:
         if (on_not_ready(c, k))
@@ -570,6 +630,19 @@ void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code)
     if (c->outcome != GP_VC_PENDING)
         return;
     c->phase = PH_OVER;
+    if (c->plan.no_auth && c->t_open) {
+        /* 4408, and not early: the server's timer starts when the socket
+         * reaches it, after this client began connecting, so the close
+         * cannot come sooner than the timeout after that (a tenth of slack
+         * for a live server's timer); the deadline timer judges lateness */
+        uint32_t t = sh->sc->server.auth_timeout_ms;
+        if (code != GP_CLOSE_AUTH_TIMEOUT || now(sh) - c->t_start < t - t / 10)
+            violation(c, GP_CHECK_FAULT_ANSWERS);
+        if (code == GP_CLOSE_AUTH_TIMEOUT) {
+            end(sh, c, GP_VC_REFUSED, GP_VC_FAIL_NONE, 0);
+            return;
+        }
+    }
     if (c->plan.bad_token >= 0) {
         /* AUTH_FAILED, then 4401: anything else is the wrong answer */
         if (code != GP_CLOSE_AUTH_FAILED || c->auth_failed_seen == 0)
@@ -594,7 +667,7 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
         return;
     switch (kind) {
     case GP_VC_TIMER_READY_TIMEOUT:
-        if (c->phase != PH_READY)
+        if (c->phase != PH_READY && !(c->plan.no_auth && c->phase == PH_OPEN))
             fail(sh, c, GP_VC_FAIL_READY_TIMEOUT);
         break;
     case GP_VC_TIMER_STUCK:
@@ -621,6 +694,11 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
                      GP_VC_TIMER_REQUEST_TIMEOUT, arg);
         break;
     }
+    case GP_VC_TIMER_AUTH_DEADLINE:
+        /* still open well past the auth timeout without authenticating */
+        violation(c, GP_CHECK_FAULT_ANSWERS);
+        fail(sh, c, GP_VC_FAIL_NOT_TIMED_OUT);
+        break;
     case GP_VC_TIMER_REQUEST_TIMEOUT:
         if (arg < GP_REQUESTS_PER_CLIENT_MAX && c->req[arg].end == GP_VC_REQ_OPEN)
             fail(sh, c, GP_VC_FAIL_REQUEST_TIMEOUT);

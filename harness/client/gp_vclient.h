@@ -57,7 +57,8 @@ typedef enum gp_vc_outcome {
     X(BAD_TOKEN_ACCEPTED, "the server accepted a bad token")                   \
     X(UNPARSEABLE, "the server sent a message that does not parse")           \
     X(CONNECT_FAILED, "the connection could not be opened")                   \
-    X(RUN_TIMEOUT, "the run ended before the client finished")
+    X(RUN_TIMEOUT, "the run ended before the client finished")                \
+    X(NOT_TIMED_OUT, "the server kept a connection that never authenticated open past its auth timeout")
 
 typedef enum gp_vc_failure {
 #define GP_VC_FAIL_ENUM(e, text) GP_VC_FAIL_##e,
@@ -77,6 +78,7 @@ typedef enum gp_vc_timer {
     GP_VC_TIMER_SEND_REQUEST,     /* arg: request index */
     GP_VC_TIMER_REQUEST_TIMEOUT,  /* arg: request index */
     GP_VC_TIMER_STUCK,            /* stuck threshold after open */
+    GP_VC_TIMER_AUTH_DEADLINE,    /* no_auth: the close 4408 is overdue */
 } gp_vc_timer;
 
 /* The messages a client sends, as the driver's facts name them. */
@@ -118,6 +120,8 @@ typedef struct gp_vc_plan {
     bool accept_race;     /* first message reaches the server before accept completes */
     bool slow_accept;     /* accept completes slow_accept_ms late */
     uint32_t accept_delay_ms;
+    bool no_auth;         /* never authenticates: expects close 4408 */
+    bool after_auth;      /* bad token by message, a request pipelined behind it */
 } gp_vc_plan;
 
 /* One request's progress.  t_sent is run ms (0: not sent). */

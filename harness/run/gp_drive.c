@@ -86,6 +86,8 @@ void gp_drive_open(gp_run *run, uint32_t i, const char *opened_id)
                   opened_id ? opened_id : "");
     if (c->plan.early_message)
         fault(run, i, GP_FAULT_EARLY_MESSAGE);
+    if (c->plan.no_auth)
+        fault(run, i, GP_FAULT_NO_AUTH);
     if (c->plan.bad_token >= 0 && !c->plan.header_auth)
         fault(run, i, (gp_fault)(GP_FAULT_BAD_SIGNATURE + c->plan.bad_token));
     gp_vclient_on_open(run->sh, c, opened_id);
@@ -272,6 +274,10 @@ void gp_drive_server_sent(gp_run *run, uint32_t i, const char *data, size_t len,
     int code;
     int type = peek(data, len, &code);
     w->sent_total++;
+    /* after its close frame a server sends nothing (RFC 6455 5.5.1) */
+    if (w->complete && i < run->judge.n &&
+        (run->judge.conns[i].flags & GP_JF_SERVER_CLOSED))
+        run->judge.conns[i].flags |= GP_JF_AFTER_CLOSE;
     if (type == GP_MSG_NONE) {
         w->unparseable++;
         return;
@@ -308,7 +314,10 @@ void gp_drive_server_received(gp_run *run, uint32_t i, const char *data, size_t 
 
 void gp_drive_server_closed(gp_run *run, uint32_t i, int code)
 {
-    (void)i;
+    if (i < run->judge.n) {
+        uint8_t *f = &run->judge.conns[i].flags;
+        *f |= *f & GP_JF_SERVER_CLOSED ? GP_JF_AFTER_CLOSE : GP_JF_SERVER_CLOSED;
+    }
     if (code == GP_CLOSE_AUTH_TIMEOUT)
         run->wire.closes_auth_timeout++;
 }

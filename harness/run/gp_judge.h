@@ -31,6 +31,8 @@ enum {
     GP_JF_MISMATCH = 1u << 3,     /* more than one machine, or another id */
     GP_JF_STUCK = 1u << 4,        /* held short of ready past the threshold */
     GP_JF_FALSE_READY = 1u << 5,  /* connection_ready while not PROCESSING_READY */
+    GP_JF_SERVER_CLOSED = 1u << 6, /* the server closed it (simulation: its wire) */
+    GP_JF_AFTER_CLOSE = 1u << 7,  /* a message sent after the close, or a second close */
 };
 
 typedef struct gp_judge_conn {

@@ -56,7 +56,15 @@ double gp_fault_rate(const gp_scenario *sc, gp_fault f)
     case GP_FAULT_BAD_SIGNATURE:
     case GP_FAULT_EXPIRED:
     case GP_FAULT_ALG_NONE:
+    case GP_FAULT_NO_SIGNATURE:
+    case GP_FAULT_TRUNCATED:
+    case GP_FAULT_ALG_OTHER:
+    case GP_FAULT_BAD_SUB:
+    case GP_FAULT_NOT_YET_VALID:
+    case GP_FAULT_MALFORMED:
         return sc->faults.bad_token[f - GP_FAULT_BAD_SIGNATURE];
+    case GP_FAULT_NO_AUTH:
+        return sc->faults.no_auth;
     case GP_FAULT_EARLY_MESSAGE:
         return sc->faults.early_message;
     case GP_FAULT_AGENT_FAILURE:

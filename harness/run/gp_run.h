@@ -42,7 +42,14 @@ typedef enum gp_fault_side {
     X(BAD_SIGNATURE, "bad_token.bad_signature", "faults.bad_token.bad_signature", GP_FAULT_BY_CLIENTS) \
     X(EXPIRED, "bad_token.expired", "faults.bad_token.expired", GP_FAULT_BY_CLIENTS) \
     X(ALG_NONE, "bad_token.alg_none", "faults.bad_token.alg_none", GP_FAULT_BY_CLIENTS) \
+    X(NO_SIGNATURE, "bad_token.no_signature", "faults.bad_token.no_signature", GP_FAULT_BY_CLIENTS) \
+    X(TRUNCATED, "bad_token.truncated_signature", "faults.bad_token.truncated_signature", GP_FAULT_BY_CLIENTS) \
+    X(ALG_OTHER, "bad_token.alg_other", "faults.bad_token.alg_other", GP_FAULT_BY_CLIENTS) \
+    X(BAD_SUB, "bad_token.bad_sub", "faults.bad_token.bad_sub", GP_FAULT_BY_CLIENTS) \
+    X(NOT_YET_VALID, "bad_token.not_yet_valid", "faults.bad_token.not_yet_valid", GP_FAULT_BY_CLIENTS) \
+    X(MALFORMED, "bad_token.malformed", "faults.bad_token.malformed", GP_FAULT_BY_CLIENTS) \
     X(EARLY_MESSAGE, "early_message", "faults.early_message", GP_FAULT_BY_CLIENTS) \
+    X(NO_AUTH, "no_auth", "faults.no_auth", GP_FAULT_BY_CLIENTS) \
     X(AGENT_FAILURE, "agent_failure", "faults.agent_failure", GP_FAULT_BY_SERVER) \
     X(NET_DROP, "network.drop", "network.drop_rate", GP_FAULT_BY_NETWORK)         \
     X(NET_DUPLICATE, "network.duplicate", "network.duplicate_rate", GP_FAULT_BY_NETWORK) \

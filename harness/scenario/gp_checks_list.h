@@ -28,6 +28,8 @@
       "connection_ready carried the opened id and state PROCESSING_READY, and the machine was there") \
     X(FAULT_ANSWERS, "fault_answers",                                          \
       "each injected fault got exactly the answer the protocol names (NOT_READY, AUTH_FAILED then 4401)") \
+    X(MESSAGES_AFTER_CLOSE, "messages_after_close",                          \
+      "the server sent nothing on a connection after closing it, and closed each connection once") \
     X(CLIENT_FAILURES, "client_failures",                                      \
       "no client failed other than as the faults injected into it explain")   \
     X(STUCK_CONNECTIONS, "stuck_connections",                                  \

@@ -52,10 +52,18 @@ typedef enum gp_phase {
 } gp_phase;
 
 /* Bad tokens a client may present. */
+/* Each breaks one refusal rule of PROTOCOL.md; every one must be answered
+ * AUTH_FAILED, then close 4401. */
 typedef enum gp_bad_token {
     GP_BAD_TOKEN_SIGNATURE = 0, /* signed with another secret */
     GP_BAD_TOKEN_EXPIRED,       /* exp in the past */
     GP_BAD_TOKEN_ALG_NONE,      /* alg "none", no signature */
+    GP_BAD_TOKEN_NO_SIGNATURE,  /* HS256 header, the signature left empty */
+    GP_BAD_TOKEN_TRUNCATED,     /* the right signature, cut short */
+    GP_BAD_TOKEN_ALG_OTHER,     /* alg HS512 (signed as HS256) */
+    GP_BAD_TOKEN_BAD_SUB,       /* a sub with characters the protocol forbids */
+    GP_BAD_TOKEN_NOT_YET_VALID, /* nbf an hour ahead */
+    GP_BAD_TOKEN_MALFORMED,     /* not three base64url parts */
     GP_BAD_TOKEN_COUNT
 } gp_bad_token;
 
@@ -139,6 +147,7 @@ typedef struct gp_scenario {
         double disconnect[GP_PHASE_COUNT]; /* faults.disconnect.<phase> */
         double bad_token[GP_BAD_TOKEN_COUNT]; /* faults.bad_token.<kind> */
         double early_message;              /* faults.early_message */
+        double no_auth;                    /* faults.no_auth */
         double agent_failure;              /* faults.agent_failure */
     } faults;
 

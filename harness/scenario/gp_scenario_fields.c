@@ -21,6 +21,12 @@ const char *const gp_bad_token_names[GP_BAD_TOKEN_COUNT] = {
     [GP_BAD_TOKEN_SIGNATURE] = "bad_signature",
     [GP_BAD_TOKEN_EXPIRED] = "expired",
     [GP_BAD_TOKEN_ALG_NONE] = "alg_none",
+    [GP_BAD_TOKEN_NO_SIGNATURE] = "no_signature",
+    [GP_BAD_TOKEN_TRUNCATED] = "truncated_signature",
+    [GP_BAD_TOKEN_ALG_OTHER] = "alg_other",
+    [GP_BAD_TOKEN_BAD_SUB] = "bad_sub",
+    [GP_BAD_TOKEN_NOT_YET_VALID] = "not_yet_valid",
+    [GP_BAD_TOKEN_MALFORMED] = "malformed",
 };
 
 const char *const gp_arrival_names[GP_ARRIVAL_COUNT] = {
@@ -172,7 +178,14 @@ const field gp_fields[] = {
     RATE("faults.bad_token.bad_signature", faults.bad_token[GP_BAD_TOKEN_SIGNATURE]),
     RATE("faults.bad_token.expired", faults.bad_token[GP_BAD_TOKEN_EXPIRED]),
     RATE("faults.bad_token.alg_none", faults.bad_token[GP_BAD_TOKEN_ALG_NONE]),
+    RATE("faults.bad_token.no_signature", faults.bad_token[GP_BAD_TOKEN_NO_SIGNATURE]),
+    RATE("faults.bad_token.truncated_signature", faults.bad_token[GP_BAD_TOKEN_TRUNCATED]),
+    RATE("faults.bad_token.alg_other", faults.bad_token[GP_BAD_TOKEN_ALG_OTHER]),
+    RATE("faults.bad_token.bad_sub", faults.bad_token[GP_BAD_TOKEN_BAD_SUB]),
+    RATE("faults.bad_token.not_yet_valid", faults.bad_token[GP_BAD_TOKEN_NOT_YET_VALID]),
+    RATE("faults.bad_token.malformed", faults.bad_token[GP_BAD_TOKEN_MALFORMED]),
     RATE("faults.early_message", faults.early_message),
+    RATE("faults.no_auth", faults.no_auth),
     RATE("faults.agent_failure", faults.agent_failure),
     U32_POS("limits.ready_timeout_ms", limits.ready_timeout_ms),
     U32_POS("limits.request_timeout_ms", limits.request_timeout_ms),

@@ -167,10 +167,44 @@ static void on_server_timer(gp_sim *s, uint64_t h, uint64_t packed)
     gp_server_on_timer(s->srv, h, kind, (uint32_t)packed);
 }
 
+/* The server's gauges against the connections and machines the harness
+ * sees, at every sample: a gauge that is right only once the run is over
+ * (counts only ready connections, forgets a state) is wrong here. */
+static void compare_gauges(gp_sim *s)
+{
+    gp_run *run = s->run;
+    if (run->health_conflict[0])
+        return; /* the first disagreement is the story */
+    const gp_judge *j = &run->judge;
+    gp_server_gauges g;
+    gp_server_gauges_get(s->srv, &g);
+    char what[64] = "";
+    uint64_t got = 0, want = 0;
+    if (g.active_connections != s->open_links) {
+        snprintf(what, sizeof(what), "active_connections");
+        got = g.active_connections, want = s->open_links;
+    } else if (g.registry_size != j->live_machines) {
+        snprintf(what, sizeof(what), "registry_size");
+        got = g.registry_size, want = j->live_machines;
+    } else {
+        for (int st = 0; st <= GP_STATE_PROCESSING_READY; st++)
+            if (g.by_state[st] != j->by_state[st]) {
+                snprintf(what, sizeof(what), "by_state %s", gp_state_name((gp_state)st));
+                got = g.by_state[st], want = j->by_state[st];
+                break;
+            }
+    }
+    if (what[0])
+        snprintf(run->health_conflict, sizeof(run->health_conflict),
+                 "at %llu ms %s was %llu, observed %llu", (unsigned long long)s->now, what,
+                 (unsigned long long)got, (unsigned long long)want);
+}
+
 /* A timeline row from what the judge observed. */
 static void sample(gp_sim *s)
 {
     const gp_judge *j = &s->run->judge;
+    compare_gauges(s);
     gp_timeline_row row = {.t_ms = s->now,
                            .attempted = j->attempted - s->prev_attempted,
                            .succeeded = j->applied - s->prev_applied,

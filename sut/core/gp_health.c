@@ -34,6 +34,14 @@ void gp_server_health(const gp_server *srv, gp_health *out)
             out->invalid_state_transitions_24h += srv->invalid_count[i];
 }
 
+void gp_server_gauges_get(const gp_server *srv, gp_server_gauges *out)
+{
+    out->active_connections = srv->live;
+    out->registry_size = gp_registry_count(srv->reg);
+    for (int s = 0; s < GP_STATE_COUNT; s++)
+        out->by_state[s] = gp_registry_count_state(srv->reg, (gp_state)s);
+}
+
 void gp_server_tally_get(const gp_server *srv, gp_server_tally *out)
 {
     *out = (gp_server_tally){

@@ -143,6 +143,16 @@ typedef struct gp_server_tally {
 
 void gp_server_tally_get(const gp_server *srv, gp_server_tally *out);
 
+/* The gauges of /health that cost nothing to read (no scan): for drivers that
+ * sample them often (the simulator, every time bucket). */
+typedef struct gp_server_gauges {
+    uint64_t active_connections;
+    uint64_t registry_size;
+    uint64_t by_state[GP_STATE_COUNT];
+} gp_server_gauges;
+
+void gp_server_gauges_get(const gp_server *srv, gp_server_gauges *out);
+
 /* Fills *out with the server's figures at env->now_ms(). */
 void gp_server_health(const gp_server *srv, gp_health *out);
 

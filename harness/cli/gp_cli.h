@@ -63,8 +63,11 @@ int gp_cli_load_scenario(gp_scenario *sc, const gp_cli_common *o, char *err,
 int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
                     size_t err_len);
 
-/* After the report folder is written: plots, HTML, JUnit (when built). */
-void gp_cli_after_report(const gp_run *run, const char *dir, const gp_cli_common *o);
+/* After the report folder is written: replay.txt, plots, HTML, JUnit.
+ * Returns GP_OK, or GP_ERR_IO (after printing the path and reason) when a
+ * file the user asked for could not be written: the run exits 2.  Missing
+ * plots (no gnuplot) are a notice, not an error. */
+int gp_cli_after_report(const gp_run *run, const char *dir, const gp_cli_common *o);
 
 /* The command that replays `run` as a whole (gp_cli_report.c):
  * "goldpath run SCENARIO --mode M --seed N --clients N [--set ...]". */

@@ -13,6 +13,7 @@
 
 #include "gp_cli.h"
 #include "gp_error.h"
+#include "gp_folder.h"
 #include "gp_live.h"
 
 typedef struct live_progress {
@@ -111,8 +112,7 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
     if (o->out)
         snprintf(dir, sizeof(dir), "%s", o->out);
     else
-        snprintf(dir, sizeof(dir), "reports/runs/%s-%llu", run->sc.name,
-                 (unsigned long long)run->sc.seed);
+        gp_folder_run_default(run->sc.name, run->sc.seed, dir, sizeof(dir));
     if (make_dirs(dir) != 0) {
         snprintf(err, err_len, "%s: %s", dir, strerror(errno));
         return GP_ERR_NOT_FOUND;

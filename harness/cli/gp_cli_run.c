@@ -14,6 +14,7 @@
 
 #include "gp_error.h"
 #include "gp_files.h"
+#include "gp_folder.h"
 #include "gp_report.h"
 #include "gp_sim.h"
 
@@ -120,10 +121,9 @@ int gp_cli_run(int argc, char **argv)
     if (o.out)
         snprintf(out_dir, sizeof(out_dir), "%s", o.out);
     else
-        snprintf(out_dir, sizeof(out_dir), "reports/runs/%s-%llu", sc->name,
-                 (unsigned long long)sc->seed);
+        gp_folder_run_default(sc->name, sc->seed, out_dir, sizeof(out_dir));
     FILE *trace = NULL, *server_log = NULL;
-    if (gp_files_mkdirs(out_dir, err, sizeof(err)) != 0) {
+    if (gp_folder_claim(out_dir, err, sizeof(err)) != GP_OK) {
         fprintf(stderr, "goldpath run: %s\n", err);
         goto out;
     }
@@ -176,13 +176,13 @@ int gp_cli_run(int argc, char **argv)
         fprintf(stderr, "goldpath run: %s\n", err);
         goto out;
     }
-    gp_cli_after_report(run, out_dir, &o);
+    int written = gp_cli_after_report(run, out_dir, &o);
     if (!o.quiet || !run->passed)
         gp_report_print(run, stdout);
     printf("  report: %s/report.html\n", out_dir);
     if (o.trace_client_given)
         printf("  trace of client %u: %s/%s\n", o.trace_client, out_dir, trace_name);
-    exit_code = run->passed ? 0 : 1;
+    exit_code = written != GP_OK ? 2 : run->passed ? 0 : 1;
 out:
     gp_run_free(run);
     free(run);

@@ -15,6 +15,7 @@
 
 #include "gp_error.h"
 #include "gp_esc.h"
+#include "gp_folder.h"
 #include "gp_render.h"
 #include "gp_sweep.h"
 #include "gp_sweep_files.h"
@@ -196,16 +197,20 @@ static int sweep_main(gp_sweep *sw, const gp_cli_common *o, const sweep_opts *so
         fprintf(stderr, "goldpath sweep: %s\n", err);
         return 2;
     }
+    char dir[1024], command[8192], note[2048];
+    if (o->out)
+        snprintf(dir, sizeof(dir), "%s", o->out);
+    else
+        gp_folder_sweep_default(sw->base.name, sw->spec.field, dir, sizeof(dir));
+    if (gp_folder_claim(dir, err, sizeof(err)) != GP_OK) {
+        fprintf(stderr, "goldpath sweep: %s\n", err);
+        return 2;
+    }
     progress_state ps = {.t0 = wall_now(), .on = !o->quiet && isatty(STDERR_FILENO)};
     if (gp_sweep_run(sw, progress, &ps, err, sizeof(err)) != GP_OK) {
         fprintf(stderr, "goldpath sweep: %s\n", err);
         return 2;
     }
-    char dir[1024], command[8192], note[2048];
-    if (o->out)
-        snprintf(dir, sizeof(dir), "%s", o->out);
-    else
-        snprintf(dir, sizeof(dir), "reports/sweeps/%s-%s", sw->base.name, sw->spec.field);
     command_text(argc, argv, command, sizeof(command));
     if (gp_sweep_write(sw, dir, command, err, sizeof(err)) != 0) {
         fprintf(stderr, "goldpath sweep: %s\n", err);
@@ -226,7 +231,7 @@ static int sweep_main(gp_sweep *sw, const gp_cli_common *o, const sweep_opts *so
     if (!o->quiet)
         print_table(sw, stdout);
     printf("  sweep: %s/report.html\n", dir);
-    return so->strict && !all_passed ? 1 : 0;
+    return st == GP_RENDER_ERROR ? 2 : so->strict && !all_passed ? 1 : 0;
 }
 
 int gp_cli_sweep(int argc, char **argv)

@@ -1,16 +1,99 @@
-/* gp_srv_flags.c: goldpath-server's flag parser and --help text.
+/* gp_srv_flags.c: goldpath-server's flag table and parser.
  *
- * Hand-written rather than getopt_long so that every error names the flag
- * and says what it takes ("--think-ms takes MIN:MAX in milliseconds, e.g.
- * 20:80"), and so that `--flag value` and `--flag=value` both work. */
+ * getopt_long does the splitting (`--port 8765`, `--port=8765`, `-p 8765`,
+ * `--`, unambiguous abbreviations), so the server's command line behaves like
+ * every other GNU-style tool and like `goldpath`'s own.  What getopt_long
+ * cannot do is said here: every error names the flag and the value it got
+ * ("--port takes a TCP port 0-65535 ..., got '70000'"), and a mistyped long
+ * flag gets the likely one from the core's gp_suggest ("did you mean
+ * --port?").  The table also drives --help (gp_srv_usage.c). */
 #include "gp_srv_flags.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gp_bugs.h"
+#include "gp_suggest.h"
+
+#define G_LISTEN "Listening"
+#define G_AUTH "Authentication"
+#define G_TIMING "Limits and timings"
+#define G_DEFENCE "Defences (docs/server.md, \"Limits and defences\")"
+#define G_DIAG "Diagnostics"
+
+const gp_srv_flag gp_srv_flag_table[GP_SRV_F_COUNT] = {
+    [GP_SRV_F_PORT] = {"port", 'p', "N", G_LISTEN, "TCP port; 0 picks a free one"},
+    [GP_SRV_F_BIND] = {"bind", 'b', "ADDR", G_LISTEN,
+                       "address to listen on, IPv4 or IPv6\n"
+                       "(0.0.0.0: every interface)"},
+    [GP_SRV_F_READY_FILE] = {"ready-file", 0, "PATH", G_LISTEN,
+                             "once listening, write the port there (atomically)"},
+    [GP_SRV_F_MAX_CONNECTIONS] = {"max-connections", 0, "N", G_LISTEN,
+                                  "WebSocket connections at once; when given, it\n"
+                                  "must fit the fd limit (`ulimit -n`)"},
+    [GP_SRV_F_EVENT_LOOP] = {"event-loop", 0, "uv|poll", G_LISTEN,
+                             "libuv (epoll) or libwebsockets' poll() loop"},
+    [GP_SRV_F_TLS_CERT] = {"tls-cert", 0, "FILE", G_LISTEN,
+                           "PEM certificate (chain) file: serve wss:// and\n"
+                           "https:// instead of ws:// and http:// (needs --tls-key)"},
+    [GP_SRV_F_TLS_KEY] = {"tls-key", 0, "FILE", G_LISTEN,
+                          "PEM private key file of --tls-cert"},
+    [GP_SRV_F_JWT_SECRET] = {"jwt-secret", 0, "SECRET", G_AUTH,
+                             "HS256 secret for the tokens (beats $" GP_SRV_SECRET_ENV ")"},
+    [GP_SRV_F_AUTH_TIMEOUT_MS] = {"auth-timeout-ms", 0, "MS", G_AUTH,
+                                  "close 4408 when not authenticated by then"},
+    [GP_SRV_F_MAX_MESSAGE] = {"max-message", 0, "BYTES", G_TIMING,
+                              "largest message; one byte more closes 1009"},
+    [GP_SRV_F_STUCK_AFTER_MS] = {"stuck-after-ms", 0, "MS", G_TIMING,
+                                 "not ready after this long counts as stuck"},
+    [GP_SRV_F_SHUTDOWN_GRACE_MS] = {"shutdown-grace-ms", 0, "MS", G_TIMING,
+                                    "on SIGINT/SIGTERM, wait this long for requests in\n"
+                                    "flight before closing 1001"},
+    [GP_SRV_F_THINK_MS] = {"think-ms", 0, "MIN:MAX", G_TIMING,
+                           "the reference agent's think time, drawn uniformly"},
+    [GP_SRV_F_TOOL_MS] = {"tool-ms", 0, "MIN:MAX", G_TIMING, "the reference agent's tool time"},
+    [GP_SRV_F_AGENT_FAILURE_RATE] = {"agent-failure-rate", 0, "R", G_TIMING,
+                                     "chance (0-1) a request fails with AGENT_FAILED"},
+    [GP_SRV_F_ACCEPT_DELAY_MS] = {"accept-delay-ms", 0, "MS", G_TIMING,
+                                  "complete each accept MS after the handshake, as a slow\n"
+                                  "server would (makes --bug accept_race visible)"},
+    [GP_SRV_F_HEADER_TIMEOUT_MS] = {"header-timeout-ms", 0, "MS", G_DEFENCE,
+                                    "a request head must be complete MS after the\n"
+                                    "connection opened, or it is dropped"},
+    [GP_SRV_F_MAX_HEADER_CONNECTIONS] = {"max-header-connections", 0, "N", G_DEFENCE,
+                                         "connections still sending headers, in all;\n"
+                                         "over it the oldest is dropped"},
+    [GP_SRV_F_MAX_HEADER_CONNECTIONS_PER_IP] = {"max-header-connections-per-ip", 0, "N",
+                                                G_DEFENCE, "the same, from one address"},
+    [GP_SRV_F_PREAUTH_MEMORY_MAX] = {"preauth-memory-max", 0, "BYTES", G_DEFENCE,
+                                     "what unauthenticated connections may hold\n"
+                                     "together; over it, close 1013"},
+    [GP_SRV_F_SEND_STALL_MS] = {"send-stall-ms", 0, "MS", G_DEFENCE,
+                                "output held above the high-water mark this long:\n"
+                                "close 1008 \"client is not reading\""},
+    [GP_SRV_F_LOG_LEVEL] = {"log-level", 0, "LEVEL", G_DIAG, "debug, info, warning or error"},
+    [GP_SRV_F_QUIET] = {"quiet", 'q', NULL, G_DIAG,
+                        "warnings and errors only (--log-level warning)"},
+    [GP_SRV_F_BUG] = {"bug", 0, "NAME", G_DIAG, "switch on one of these known bugs (repeatable)"},
+    [GP_SRV_F_FAULT_HOOKS] = {"fault-hooks", 0, NULL, G_DIAG,
+                              "honour fault-injection query parameters on /ws\n"
+                              "(gp_accept_delay_ms=N): for goldpath's own live runs\n"
+                              "only -- NEVER use it in production"},
+    [GP_SRV_F_HELP] = {"help", 'h', NULL, G_DIAG, "this text"},
+    [GP_SRV_F_VERSION] = {"version", 'V', NULL, G_DIAG, "print \"goldpath-server VERSION\""},
+};
+
+const char *gp_srv_flags_name(size_t i)
+{
+    static char names[GP_SRV_F_COUNT][48];
+    if (i >= GP_SRV_F_COUNT)
+        return NULL;
+    snprintf(names[i], sizeof(names[i]), "--%s", gp_srv_flag_table[i].name);
+    return names[i];
+}
 
 typedef struct parse_ctx {
     gp_srv_options *opt;
@@ -33,7 +116,7 @@ static gp_srv_flags_result fail(parse_ctx *p, const char *fmt, ...)
 /* Parses a whole decimal number in [lo, hi]; false on anything else. */
 static bool parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+    if (!s || *s < '0' || *s > '9')
         return false;
     errno = 0;
     char *end = NULL;
@@ -106,143 +189,187 @@ static gp_srv_flags_result parse_log_level(parse_ctx *p, const char *v)
     return fail(p, "--log-level takes debug, info, warning or error (got '%s')", v);
 }
 
-static const char *const known_flags[] = {
-    "--port", "--bind", "--jwt-secret", "--bug", "--think-ms", "--tool-ms",
-    "--agent-failure-rate", "--stuck-after-ms", "--max-message", "--auth-timeout-ms",
-    "--max-connections", "--shutdown-grace-ms", "--log-level", "--ready-file",
-    "--event-loop", "--accept-delay-ms", "--fault-hooks", "--preauth-memory-max",
-    "--send-stall-ms", "--header-timeout-ms", "--max-header-connections",
-    "--max-header-connections-per-ip",
-};
-
-/* Flags that take no value. */
-static bool flag_is_switch(const char *flag)
-{
-    return strcmp(flag, "--fault-hooks") == 0;
-}
-
-static bool flag_is_known(const char *flag)
-{
-    for (size_t i = 0; i < sizeof(known_flags) / sizeof(known_flags[0]); i++)
-        if (strcmp(flag, known_flags[i]) == 0)
-            return true;
-    return false;
-}
-
 #define U32_MAX_MS 86400000u /* a day: longer timings are mistakes */
 
-/* Applies one flag with its value.  Returns RUN, or ERROR with err set. */
-static gp_srv_flags_result apply(parse_ctx *p, const char *flag, const char *v)
+/* A whole number of milliseconds in [lo, U32_MAX_MS] for `flag`. */
+static gp_srv_flags_result set_ms(parse_ctx *p, const char *flag, const char *v, uint64_t lo,
+                                  uint64_t hi, uint32_t *out)
+{
+    uint64_t n;
+    if (!parse_u64(v, lo, hi, &n))
+        return fail(p, "%s takes a whole number of milliseconds from %llu to %llu (got '%s')",
+                    flag, (unsigned long long)lo, (unsigned long long)hi, v);
+    *out = (uint32_t)n;
+    return GP_SRV_FLAGS_RUN;
+}
+
+/* A whole count in [lo, hi] for `flag` ("bytes" or "a count"). */
+static gp_srv_flags_result set_count(parse_ctx *p, const char *flag, const char *what,
+                                     const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (!parse_u64(v, lo, hi, out))
+        return fail(p, "%s takes %s from %llu to %llu (got '%s')", flag, what,
+                    (unsigned long long)lo, (unsigned long long)hi, v);
+    return GP_SRV_FLAGS_RUN;
+}
+
+static gp_srv_flags_result set_path(parse_ctx *p, const char *flag, const char *v,
+                                    const char **out)
+{
+    if (!*v)
+        return fail(p, "%s takes a file path (got '')", flag);
+    *out = v;
+    return GP_SRV_FLAGS_RUN;
+}
+
+/* Applies flag `id` with its value v ("" for switches).  RUN, or ERROR with
+ * err set. */
+static gp_srv_flags_result apply(parse_ctx *p, gp_srv_flag_id id, const char *v)
 {
     gp_srv_options *o = p->opt;
     gp_server_config *c = &o->core;
-    uint64_t n;
-    if (strcmp(flag, "--port") == 0) {
+    uint64_t n = 0;
+    gp_srv_flags_result r = GP_SRV_FLAGS_RUN;
+    switch (id) {
+    case GP_SRV_F_PORT:
         if (!parse_u64(v, 0, 65535, &n))
             return fail(p, "--port takes a TCP port 0-65535 (0: pick a free one), got '%s'", v);
         o->port = (int)n;
-    } else if (strcmp(flag, "--bind") == 0) {
+        break;
+    case GP_SRV_F_BIND:
         if (!*v)
-            return fail(p, "--bind takes an IP address to listen on, e.g. 127.0.0.1");
+            return fail(p, "--bind takes an IP address to listen on, e.g. 127.0.0.1 (got '')");
         o->bind = v;
-    } else if (strcmp(flag, "--jwt-secret") == 0) {
-        if (!*v)
-            return fail(p, "--jwt-secret takes a non-empty secret");
-        c->jwt_secret = v;
-        c->jwt_secret_len = strlen(v);
-        o->secret_is_dev = false;
-        o->secret_source = "--jwt-secret";
-    } else if (strcmp(flag, "--bug") == 0) {
-        return parse_bug(p, v);
-    } else if (strcmp(flag, "--think-ms") == 0) {
-        if (!parse_range(v, U32_MAX_MS, &c->agent.think_ms_min, &c->agent.think_ms_max))
-            return fail(p, "--think-ms takes MIN:MAX in milliseconds with MIN <= MAX, e.g. 20:80 (got '%s')", v);
-    } else if (strcmp(flag, "--tool-ms") == 0) {
-        if (!parse_range(v, U32_MAX_MS, &c->agent.tool_ms_min, &c->agent.tool_ms_max))
-            return fail(p, "--tool-ms takes MIN:MAX in milliseconds with MIN <= MAX, e.g. 10:40 (got '%s')", v);
-    } else if (strcmp(flag, "--agent-failure-rate") == 0) {
-        if (!parse_rate(v, &c->agent_failure_rate))
-            return fail(p, "--agent-failure-rate takes a probability from 0 to 1, e.g. 0.05 (got '%s')", v);
-    } else if (strcmp(flag, "--stuck-after-ms") == 0) {
-        if (!parse_u64(v, 1, U32_MAX_MS, &n))
-            return fail(p, "--stuck-after-ms takes milliseconds from 1 to %u (got '%s')", U32_MAX_MS, v);
-        c->stuck_after_ms = (uint32_t)n;
-    } else if (strcmp(flag, "--max-message") == 0) {
-        if (!parse_u64(v, 1, GP_SRV_MAX_MESSAGE_BYTES_MAX, &n))
-            return fail(p, "--max-message takes bytes from 1 to %u (got '%s')",
-                        GP_SRV_MAX_MESSAGE_BYTES_MAX, v);
-        c->max_message_bytes = (size_t)n;
-    } else if (strcmp(flag, "--auth-timeout-ms") == 0) {
-        if (!parse_u64(v, 1, U32_MAX_MS, &n))
-            return fail(p, "--auth-timeout-ms takes milliseconds from 1 to %u (got '%s')", U32_MAX_MS, v);
-        c->auth_timeout_ms = (uint32_t)n;
-    } else if (strcmp(flag, "--max-connections") == 0) {
-        if (!parse_u64(v, 1, GP_SRV_MAX_CONNECTIONS_MAX, &n))
-            return fail(p, "--max-connections takes a count from 1 to %u (got '%s')",
-                        GP_SRV_MAX_CONNECTIONS_MAX, v);
+        break;
+    case GP_SRV_F_READY_FILE:
+        return set_path(p, "--ready-file", v, &o->ready_file);
+    case GP_SRV_F_MAX_CONNECTIONS:
+        r = set_count(p, "--max-connections", "a count", v, 1, GP_SRV_MAX_CONNECTIONS_MAX, &n);
         c->max_connections = (uint32_t)n;
         o->max_connections_given = true;
-    } else if (strcmp(flag, "--shutdown-grace-ms") == 0) {
-        if (!parse_u64(v, 0, U32_MAX_MS, &n))
-            return fail(p, "--shutdown-grace-ms takes milliseconds from 0 to %u (got '%s')", U32_MAX_MS, v);
-        c->shutdown_grace_ms = (uint32_t)n;
-    } else if (strcmp(flag, "--log-level") == 0) {
-        return parse_log_level(p, v);
-    } else if (strcmp(flag, "--ready-file") == 0) {
-        if (!*v)
-            return fail(p, "--ready-file takes a file path");
-        o->ready_file = v;
-    } else if (strcmp(flag, "--accept-delay-ms") == 0) {
-        if (!parse_u64(v, 0, U32_MAX_MS, &n))
-            return fail(p, "--accept-delay-ms takes milliseconds from 0 to %u (got '%s')", U32_MAX_MS, v);
-        o->accept_delay_ms = (uint32_t)n;
-    } else if (strcmp(flag, "--fault-hooks") == 0) {
-        o->fault_hooks = true;
-    } else if (strcmp(flag, "--preauth-memory-max") == 0) {
-        if (!parse_u64(v, 65536, GP_SRV_PREAUTH_MEMORY_MAX, &n))
-            return fail(p, "--preauth-memory-max takes bytes from 65536 to %u (got '%s')",
-                        GP_SRV_PREAUTH_MEMORY_MAX, v);
-        o->preauth_memory_max = (size_t)n;
-    } else if (strcmp(flag, "--send-stall-ms") == 0) {
-        if (!parse_u64(v, 1, U32_MAX_MS, &n))
-            return fail(p, "--send-stall-ms takes milliseconds from 1 to %u (got '%s')", U32_MAX_MS, v);
-        o->send_stall_ms = (uint32_t)n;
-    } else if (strcmp(flag, "--header-timeout-ms") == 0) {
-        if (!parse_u64(v, 100, GP_SRV_HEADER_TIMEOUT_MS_MAX, &n))
-            return fail(p, "--header-timeout-ms takes milliseconds from 100 to %u (got '%s')",
-                        GP_SRV_HEADER_TIMEOUT_MS_MAX, v);
-        o->header_timeout_ms = (uint32_t)n;
-    } else if (strcmp(flag, "--max-header-connections") == 0) {
-        if (!parse_u64(v, 1, GP_SRV_HEADER_CONNS_MAX, &n))
-            return fail(p, "--max-header-connections takes a count from 1 to %u (got '%s')",
-                        GP_SRV_HEADER_CONNS_MAX, v);
-        o->header_conns_max = (uint32_t)n;
-    } else if (strcmp(flag, "--max-header-connections-per-ip") == 0) {
-        if (!parse_u64(v, 1, GP_SRV_HEADER_CONNS_MAX, &n))
-            return fail(p, "--max-header-connections-per-ip takes a count from 1 to %u (got '%s')",
-                        GP_SRV_HEADER_CONNS_MAX, v);
-        o->header_conns_per_ip_max = (uint32_t)n;
-    } else if (strcmp(flag, "--event-loop") == 0) {
+        break;
+    case GP_SRV_F_EVENT_LOOP:
         if (strcmp(v, "uv") == 0)
             o->loop = GP_SRV_LOOP_UV;
         else if (strcmp(v, "poll") == 0)
             o->loop = GP_SRV_LOOP_POLL;
         else
             return fail(p, "--event-loop takes uv or poll (got '%s')", v);
-    } else {
-        return fail(p, "unknown flag %s (see --help)", flag);
+        break;
+    case GP_SRV_F_TLS_CERT:
+        return set_path(p, "--tls-cert", v, &o->tls_cert);
+    case GP_SRV_F_TLS_KEY:
+        return set_path(p, "--tls-key", v, &o->tls_key);
+    case GP_SRV_F_JWT_SECRET:
+        if (!*v)
+            return fail(p, "--jwt-secret takes a non-empty secret (got '')");
+        c->jwt_secret = v;
+        c->jwt_secret_len = strlen(v);
+        o->secret_is_dev = false;
+        o->secret_source = "--jwt-secret";
+        break;
+    case GP_SRV_F_AUTH_TIMEOUT_MS:
+        return set_ms(p, "--auth-timeout-ms", v, 1, U32_MAX_MS, &c->auth_timeout_ms);
+    case GP_SRV_F_MAX_MESSAGE:
+        r = set_count(p, "--max-message", "bytes", v, 1, GP_SRV_MAX_MESSAGE_BYTES_MAX, &n);
+        c->max_message_bytes = (size_t)n;
+        break;
+    case GP_SRV_F_STUCK_AFTER_MS:
+        return set_ms(p, "--stuck-after-ms", v, 1, U32_MAX_MS, &c->stuck_after_ms);
+    case GP_SRV_F_SHUTDOWN_GRACE_MS:
+        return set_ms(p, "--shutdown-grace-ms", v, 0, U32_MAX_MS, &c->shutdown_grace_ms);
+    case GP_SRV_F_THINK_MS:
+        if (!parse_range(v, U32_MAX_MS, &c->agent.think_ms_min, &c->agent.think_ms_max))
+            return fail(p, "--think-ms takes MIN:MAX in milliseconds with MIN <= MAX, e.g. 20:80 (got '%s')", v);
+        break;
+    case GP_SRV_F_TOOL_MS:
+        if (!parse_range(v, U32_MAX_MS, &c->agent.tool_ms_min, &c->agent.tool_ms_max))
+            return fail(p, "--tool-ms takes MIN:MAX in milliseconds with MIN <= MAX, e.g. 10:40 (got '%s')", v);
+        break;
+    case GP_SRV_F_AGENT_FAILURE_RATE:
+        if (!parse_rate(v, &c->agent_failure_rate))
+            return fail(p, "--agent-failure-rate takes a probability from 0 to 1, e.g. 0.05 (got '%s')", v);
+        break;
+    case GP_SRV_F_ACCEPT_DELAY_MS:
+        return set_ms(p, "--accept-delay-ms", v, 0, U32_MAX_MS, &o->accept_delay_ms);
+    case GP_SRV_F_HEADER_TIMEOUT_MS:
+        return set_ms(p, "--header-timeout-ms", v, 100, GP_SRV_HEADER_TIMEOUT_MS_MAX,
+                      &o->header_timeout_ms);
+    case GP_SRV_F_MAX_HEADER_CONNECTIONS:
+        r = set_count(p, "--max-header-connections", "a count", v, 1, GP_SRV_HEADER_CONNS_MAX, &n);
+        o->header_conns_max = (uint32_t)n;
+        break;
+    case GP_SRV_F_MAX_HEADER_CONNECTIONS_PER_IP:
+        r = set_count(p, "--max-header-connections-per-ip", "a count", v, 1,
+                      GP_SRV_HEADER_CONNS_MAX, &n);
+        o->header_conns_per_ip_max = (uint32_t)n;
+        break;
+    case GP_SRV_F_PREAUTH_MEMORY_MAX:
+        r = set_count(p, "--preauth-memory-max", "bytes", v, 65536, GP_SRV_PREAUTH_MEMORY_MAX, &n);
+        o->preauth_memory_max = (size_t)n;
+        break;
+    case GP_SRV_F_SEND_STALL_MS:
+        return set_ms(p, "--send-stall-ms", v, 1, U32_MAX_MS, &o->send_stall_ms);
+    case GP_SRV_F_LOG_LEVEL:
+        return parse_log_level(p, v);
+    case GP_SRV_F_QUIET:
+        o->log_level = GP_LOG_WARNING;
+        break;
+    case GP_SRV_F_BUG:
+        return parse_bug(p, v);
+    case GP_SRV_F_FAULT_HOOKS:
+        o->fault_hooks = true;
+        break;
+    case GP_SRV_F_HELP:
+        return GP_SRV_FLAGS_HELP;
+    case GP_SRV_F_VERSION:
+        return GP_SRV_FLAGS_VERSION;
+    case GP_SRV_F_COUNT:
+        break;
     }
-    return GP_SRV_FLAGS_RUN;
+    return r;
 }
 
-gp_srv_flags_result gp_srv_flags_parse(int argc, char **argv,
-                                       const char *env_secret,
-                                       gp_srv_options *opt, char *err,
-                                       size_t err_len)
+/* The error for a long flag getopt_long did not take: unknown (with a
+ * suggestion), ambiguous (with the candidates), or given a value it does not
+ * take.  `word` is the argument as written ("--prot=9"). */
+static gp_srv_flags_result bad_long(parse_ctx *p, const char *word)
 {
-    parse_ctx p = {.opt = opt, .err = err, .err_len = err_len};
-    if (err_len)
-        err[0] = '\0';
+    const char *name = word + 2;
+    size_t len = strcspn(name, "=");
+    const char *names[GP_SRV_F_COUNT];
+    char matches[256] = "";
+    int exact = -1, prefixed = 0;
+    for (size_t i = 0; i < GP_SRV_F_COUNT; i++) {
+        names[i] = gp_srv_flags_name(i);
+        if (strncmp(gp_srv_flag_table[i].name, name, len) != 0)
+            continue;
+        if (strlen(gp_srv_flag_table[i].name) == len)
+            exact = (int)i;
+        prefixed++;
+        strncat(matches, prefixed > 1 ? ", " : "", sizeof(matches) - strlen(matches) - 1);
+        strncat(matches, names[i], sizeof(matches) - strlen(matches) - 1);
+    }
+    if (exact < 0 && prefixed == 1) /* an abbreviation getopt took: only '=' is wrong */
+        for (size_t i = 0; i < GP_SRV_F_COUNT; i++)
+            if (strncmp(gp_srv_flag_table[i].name, name, len) == 0)
+                exact = (int)i;
+    if (exact >= 0 && name[len] == '=' && !gp_srv_flag_table[exact].arg)
+        return fail(p, "--%s takes no value (got '%s')", gp_srv_flag_table[exact].name,
+                    name + len + 1);
+    if (prefixed > 1 && len > 0)
+        return fail(p, "flag --%.*s is ambiguous: it could be %s (see --help)", (int)len, name,
+                    matches);
+    char bare[64];
+    snprintf(bare, sizeof(bare), "--%.*s", (int)(len < 60 ? len : 60), name);
+    const char *near = gp_suggest(bare, names, GP_SRV_F_COUNT);
+    if (near)
+        return fail(p, "unknown flag %s (did you mean %s? see --help)", bare, near);
+    return fail(p, "unknown flag %s (see --help)", bare);
+}
+
+static void defaults(gp_srv_options *opt, const char *env_secret)
+{
     *opt = (gp_srv_options){
         .port = GP_SRV_PORT_DEFAULT,
         .bind = GP_SRV_BIND_DEFAULT,
@@ -264,103 +391,83 @@ gp_srv_flags_result gp_srv_flags_parse(int argc, char **argv,
         opt->secret_is_dev = false;
         opt->secret_source = GP_SRV_SECRET_ENV;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
-            return GP_SRV_FLAGS_HELP;
-        if (strncmp(arg, "--", 2) != 0)
-            return fail(&p, "unexpected argument '%s' (flags start with --; see --help)", arg);
-        char flag[64];
-        const char *value = NULL;
-        const char *eq = strchr(arg, '=');
-        size_t flag_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (flag_len >= sizeof(flag))
-            return fail(&p, "unknown flag %.40s... (see --help)", arg);
-        memcpy(flag, arg, flag_len);
-        flag[flag_len] = '\0';
-        if (!flag_is_known(flag))
-            return fail(&p, "unknown flag %s (see --help)", flag);
-        if (flag_is_switch(flag)) {
-            if (eq)
-                return fail(&p, "%s takes no value (see --help)", flag);
-            value = "";
-        } else if (eq) {
-            value = eq + 1;
-        } else {
-            if (i + 1 >= argc)
-                return fail(&p, "%s needs a value (see --help)", flag);
-            value = argv[++i];
+}
+
+gp_srv_flags_result gp_srv_flags_parse(int argc, char **argv,
+                                       const char *env_secret,
+                                       gp_srv_options *opt, char *err,
+                                       size_t err_len)
+{
+    parse_ctx p = {.opt = opt, .err = err, .err_len = err_len};
+    if (err_len)
+        err[0] = '\0';
+    defaults(opt, env_secret);
+    struct option longs[GP_SRV_F_COUNT + 1];
+    /* '+': stop at the first operand rather than move it to the end (the
+     * server takes none, and the word in an error is then the right one);
+     * ':' next: a missing value returns ':'. */
+    char shorts[2 * GP_SRV_F_COUNT + 3] = "+:";
+    size_t s = 2;
+    for (size_t i = 0; i < GP_SRV_F_COUNT; i++) {
+        const gp_srv_flag *f = &gp_srv_flag_table[i];
+        longs[i] = (struct option){f->name, f->arg ? required_argument : no_argument, NULL,
+                                   1000 + (int)i};
+        if (f->short_name) {
+            shorts[s++] = f->short_name;
+            if (f->arg)
+                shorts[s++] = ':';
         }
-        gp_srv_flags_result r = apply(&p, flag, value);
+    }
+    shorts[s] = '\0';
+    longs[GP_SRV_F_COUNT] = (struct option){NULL, 0, NULL, 0};
+    opterr = 0;
+    optind = 0; /* glibc: a full restart, so the parser can run more than once */
+    for (;;) {
+        int prev = optind ? optind : 1;
+        int c = getopt_long(argc, argv, shorts, longs, NULL);
+        if (c == -1)
+            break;
+        /* The word just read: the option itself, or, for a separate value,
+         * the one before it.  glibc advances optind past both. */
+        const char *word = argv[prev < argc ? prev : argc - 1];
+        if (c == ':') {
+            int id = -1;
+            for (size_t i = 0; i < GP_SRV_F_COUNT; i++)
+                if ((optopt >= 1000 && optopt - 1000 == (int)i) ||
+                    (optopt > 0 && optopt < 1000 && gp_srv_flag_table[i].short_name == optopt))
+                    id = (int)i;
+            if (id < 0)
+                return fail(&p, "%s needs a value (see --help)", word);
+            return fail(&p, "--%s needs a value (see --help)", gp_srv_flag_table[id].name);
+        }
+        if (c == '?') {
+            if (word[0] == '-' && word[1] == '-')
+                return bad_long(&p, word);
+            if (optopt > 0 && optopt < 1000)
+                return fail(&p, "unknown flag -%c (see --help)", optopt);
+            return fail(&p, "unknown flag %s (see --help)", word);
+        }
+        int id = -1;
+        if (c >= 1000 && c < 1000 + GP_SRV_F_COUNT)
+            id = c - 1000;
+        else
+            for (size_t i = 0; i < GP_SRV_F_COUNT; i++)
+                if (gp_srv_flag_table[i].short_name == c)
+                    id = (int)i;
+        if (id < 0)
+            return fail(&p, "unknown flag %s (see --help)", word);
+        gp_srv_flags_result r = apply(&p, (gp_srv_flag_id)id, optarg ? optarg : "");
         if (r != GP_SRV_FLAGS_RUN)
             return r;
     }
+    if (optind < argc)
+        return fail(&p, "unexpected argument '%s'%s (goldpath-server takes no arguments "
+                        "besides its flags; see --help)", argv[optind],
+                    optind > 1 && strcmp(argv[optind - 1], "--") == 0 ? " after --" : "");
+    if (!opt->tls_cert != !opt->tls_key)
+        return fail(&p, "%s needs %s as well: TLS takes a certificate and its private key "
+                        "(or neither, for plain ws:// and http://)",
+                    opt->tls_cert ? "--tls-cert" : "--tls-key",
+                    opt->tls_cert ? "--tls-key" : "--tls-cert");
     return GP_SRV_FLAGS_RUN;
-}
-
-void gp_srv_flags_usage(FILE *out)
-{
-    gp_server_config d;
-    gp_server_config_defaults(&d);
-    fprintf(out,
-            "usage: goldpath-server [flags]\n"
-            "\n"
-            "The goldpath reference WebSocket server (PROTOCOL.md): WebSocket at /ws,\n"
-            "GET /health (JSON) and GET /metrics (Prometheus) on the same port.\n"
-            "\n"
-            "Listening:\n"
-            "  --port N                 TCP port, 0 picks a free one (default %d)\n"
-            "  --bind ADDR              address to listen on (default %s)\n"
-            "  --ready-file PATH        write the port there once listening\n"
-            "  --max-connections N      WebSocket connections at once; must fit the fd limit\n"
-            "                           (default %u, lowered to fit `ulimit -n` when not given)\n"
-            "  --event-loop uv|poll     libuv (epoll) or lws's poll() loop (default %s)\n"
-            "\n"
-            "Authentication:\n"
-            "  --jwt-secret SECRET      HS256 secret (default: $%s, else a built-in\n"
-            "                           development secret, announced as dev only)\n"
-            "  --auth-timeout-ms MS     close 4408 when not authenticated by then (default %u)\n"
-            "\n"
-            "Limits and timings:\n"
-            "  --max-message BYTES      largest message, larger closes 1009 (default %zu)\n"
-            "  --stuck-after-ms MS      not ready after this long counts as stuck (default %u)\n"
-            "  --shutdown-grace-ms MS   on SIGINT/SIGTERM, wait this long for requests\n"
-            "                           in flight before closing 1001 (default %u)\n"
-            "  --think-ms MIN:MAX       reference agent think time (default %u:%u)\n"
-            "  --tool-ms MIN:MAX        reference agent tool time (default %u:%u)\n"
-            "  --agent-failure-rate R   chance a request fails with AGENT_FAILED (default 0)\n"
-            "  --accept-delay-ms MS     complete each accept MS after the handshake, as a\n"
-            "                           slow server would (default 0; makes accept_race visible)\n"
-            "\n"
-            "Defences (docs/server.md, \"Limits and defences\"):\n"
-            "  --header-timeout-ms MS   a request's headers must be complete MS after the\n"
-            "                           connection opened, or it is dropped (default %u)\n"
-            "  --max-header-connections N  connections still sending headers, in all; over\n"
-            "                           it the oldest is dropped (default %u)\n"
-            "  --max-header-connections-per-ip N  the same from one address (default %u)\n"
-            "  --preauth-memory-max BYTES  what unauthenticated connections may hold\n"
-            "                           together; over it, close 1013 (default %u)\n"
-            "  --send-stall-ms MS       output held above the high-water mark this long:\n"
-            "                           close 1008 \"client is not reading\" (default %u)\n"
-            "\n"
-            "Diagnostics:\n"
-            "  --log-level LEVEL        debug, info, warning or error (default info)\n"
-            "  --bug NAME               switch on a known bug (repeatable):\n",
-            GP_SRV_PORT_DEFAULT, GP_SRV_BIND_DEFAULT, GP_SRV_MAX_CONNECTIONS_DEFAULT,
-            GP_SRV_LOOP_DEFAULT == GP_SRV_LOOP_UV ? "uv" : "poll", GP_SRV_SECRET_ENV, d.auth_timeout_ms, d.max_message_bytes,
-            d.stuck_after_ms, d.shutdown_grace_ms, d.agent.think_ms_min,
-            d.agent.think_ms_max, d.agent.tool_ms_min, d.agent.tool_ms_max,
-            GP_SRV_HEADER_TIMEOUT_MS_DEFAULT, GP_SRV_HEADER_CONNS_DEFAULT,
-            GP_SRV_HEADER_CONNS_PER_IP_DEFAULT, GP_SRV_PREAUTH_MEMORY_DEFAULT,
-            GP_SRV_SEND_STALL_MS_DEFAULT);
-    for (int i = 0; i < GP_BUG_COUNT; i++)
-        fprintf(out, "      %-26s %s\n", gp_bug_name((gp_bug)i), gp_bug_summary((gp_bug)i));
-    fprintf(out,
-            "  --fault-hooks            honour fault-injection query parameters on /ws\n"
-            "                           (gp_accept_delay_ms=N): for goldpath's own live\n"
-            "                           runs only -- NEVER use it in production\n"
-            "  --help                   this text\n"
-            "\n"
-            "Exit status: 0 after a clean shutdown, 1 on a runtime failure, 2 for bad\n"
-            "usage or a configuration that cannot run (e.g. over the fd limit).\n");
 }

@@ -16,8 +16,10 @@
 #include "gp_srv.h"
 #include "gp_srv_log.h"
 
-#ifndef GP_SRV_VERSION
-#define GP_SRV_VERSION "dev"
+/* The project version from CMake (PROJECT_VERSION), the same macro and
+ * value as `goldpath --version` (harness/CMakeLists.txt). */
+#ifndef GP_VERSION
+#define GP_VERSION "0.0.0"
 #endif
 
 /* Writes "<port>\n" to path through a temporary file and rename(2), so a
@@ -53,7 +55,7 @@ static void announce(const gp_srv *srv, const gp_fdlimit *lim)
                 "goldpath-server %s: port %d, max connections %u (fd limit %llu), "
                 "max message %zu bytes, auth timeout %u ms, stuck after %u ms, "
                 "event loop %s, JWT secret from %s",
-                GP_SRV_VERSION, srv->port, srv->opt.core.max_connections,
+                GP_VERSION, srv->port, srv->opt.core.max_connections,
                 (unsigned long long)lim->soft, srv->opt.core.max_message_bytes,
                 srv->opt.core.auth_timeout_ms, srv->opt.core.stuck_after_ms,
                 srv->opt.loop == GP_SRV_LOOP_UV ? "libuv" : "poll",
@@ -77,11 +79,18 @@ int main(int argc, char **argv)
     case GP_SRV_FLAGS_HELP:
         gp_srv_flags_usage(stdout);
         return 0;
+    case GP_SRV_FLAGS_VERSION:
+        printf("goldpath-server %s\n", GP_VERSION);
+        return 0;
     case GP_SRV_FLAGS_ERROR:
         fprintf(stderr, "goldpath-server: %s\n", msg);
         return 2;
     case GP_SRV_FLAGS_RUN:
         break;
+    }
+    if (srv.opt.tls_cert) {
+        fprintf(stderr, "goldpath-server: --tls-cert: TLS is not available in this build yet\n");
+        return 2;
     }
     gp_fdlimit lim;
     if (!gp_fdlimit_raise(&lim)) {

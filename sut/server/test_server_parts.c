@@ -1,6 +1,6 @@
 /* test_server_parts.c: unit tests of goldpath-server's pure parts -- the
- * timer heap, the output queue, the flag parser, the log format and the
- * fd-limit decision.  The live behaviour is tested from Python against the
+ * timer heap, the output queue, the flag parser and --help, the log format
+ * and the fd-limit decision.  The live behaviour is tested from Python against the
  * running server (tests/protocol). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -260,6 +260,128 @@ static void flags_errors_name_the_flag(void **state)
     assert_int_equal(parse(&o, err, NULL, 2, "stray"), GP_SRV_FLAGS_ERROR);
 }
 
+/* getopt_long's forms: --flag=value, --flag value, short flags, "--",
+ * abbreviations; and what it cannot say by itself. */
+static void flags_getopt_forms(void **state)
+{
+    (void)state;
+    gp_srv_options o;
+    char err[256];
+    assert_int_equal(parse(&o, err, NULL, 2, "--port=8766"), GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.port, 8766);
+    assert_int_equal(parse(&o, err, NULL, 3, "--port", "8767"), GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.port, 8767);
+    assert_int_equal(parse(&o, err, NULL, 6, "-p", "9", "-b", "::1", "-q"), GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.port, 9);
+    assert_string_equal(o.bind, "::1");
+    assert_int_equal(o.log_level, GP_LOG_WARNING);
+    assert_int_equal(parse(&o, err, NULL, 2, "-p7"), GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.port, 7);
+    /* the last one wins, as everywhere */
+    assert_int_equal(parse(&o, err, NULL, 4, "-q", "--log-level", "debug"), GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.log_level, GP_LOG_DEBUG);
+    /* "--" ends the flags; the server takes no operands */
+    assert_int_equal(parse(&o, err, NULL, 4, "--port", "5", "--"), GP_SRV_FLAGS_RUN);
+    assert_int_equal(o.port, 5);
+    assert_int_equal(parse(&o, err, NULL, 3, "--", "--port"), GP_SRV_FLAGS_ERROR);
+    assert_non_null(strstr(err, "unexpected argument '--port' after --"));
+    /* a value that looks like a flag is still the value */
+    assert_int_equal(parse(&o, err, NULL, 3, "--port", "-1"), GP_SRV_FLAGS_ERROR);
+    assert_string_equal(err, "--port takes a TCP port 0-65535 (0: pick a free one), got '-1'");
+    assert_int_equal(parse(&o, err, NULL, 3, "-p", "1.5"), GP_SRV_FLAGS_ERROR);
+    assert_non_null(strstr(err, "--port takes a TCP port 0-65535 (0: pick a free one), got '1.5'"));
+    assert_int_equal(parse(&o, err, NULL, 2, "--stuck-after-ms=abc"), GP_SRV_FLAGS_ERROR);
+    assert_non_null(strstr(err, "--stuck-after-ms takes a whole number of milliseconds from 1 to "
+                                "86400000 (got 'abc')"));
+    assert_int_equal(parse(&o, err, NULL, 2, "--port="), GP_SRV_FLAGS_ERROR);
+    assert_non_null(strstr(err, "got ''"));
+    /* help and version */
+    assert_int_equal(parse(&o, err, NULL, 2, "-h"), GP_SRV_FLAGS_HELP);
+    assert_int_equal(parse(&o, err, NULL, 2, "--version"), GP_SRV_FLAGS_VERSION);
+    assert_int_equal(parse(&o, err, NULL, 2, "-V"), GP_SRV_FLAGS_VERSION);
+    /* first come, first served: a bad flag before --help is reported */
+    assert_int_equal(parse(&o, err, NULL, 3, "--port=x", "--help"), GP_SRV_FLAGS_ERROR);
+    /* mistyped, ambiguous, valued switches, missing values, short ones */
+    struct { int argc; const char *a, *b; const char *expect; } cases[] = {
+        {2, "--prot", NULL, "unknown flag --prot (did you mean --port? see --help)"},
+        {3, "--bnid", "x", "unknown flag --bnid (did you mean --bind? see --help)"},
+        {2, "--stuck-afer-ms=5", NULL, "did you mean --stuck-after-ms?"},
+        {2, "--versoin", NULL, "did you mean --version?"},
+        {2, "--zzzzzzzz", NULL, "unknown flag --zzzzzzzz (see --help)"},
+        {3, "--max", "5", "flag --max is ambiguous: it could be --max-connections, --max-message"},
+        {2, "--tls=x", NULL, "it could be --tls-cert, --tls-key"},
+        {2, "--fault-hooks=1", NULL, "--fault-hooks takes no value (got '1')"},
+        {2, "--quiet=yes", NULL, "--quiet takes no value"},
+        {2, "-p", NULL, "--port needs a value"},
+        {2, "--bind", NULL, "--bind needs a value"},
+        {2, "-x", NULL, "unknown flag -x"},
+        {2, "stray", NULL, "unexpected argument 'stray'"},
+        {3, "--tls-cert", "c.pem", "--tls-cert needs --tls-key as well"},
+        {3, "--tls-key", "k.pem", "--tls-key needs --tls-cert as well"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(parse(&o, err, NULL, cases[i].argc, cases[i].a, cases[i].b),
+                         GP_SRV_FLAGS_ERROR);
+        if (!strstr(err, cases[i].expect))
+            fail_msg("%s: '%s' lacks '%s'", cases[i].a, err, cases[i].expect);
+    }
+    assert_int_equal(parse(&o, err, NULL, 4, "--tls-cert", "c.pem", "--tls-key=k.pem"),
+                     GP_SRV_FLAGS_RUN);
+    assert_string_equal(o.tls_cert, "c.pem");
+    assert_string_equal(o.tls_key, "k.pem");
+    assert_int_equal(parse(&o, err, NULL, 1), GP_SRV_FLAGS_RUN);
+    assert_null(o.tls_cert);
+}
+
+/* --help lists every flag the parser takes, each with its default. */
+static void flags_usage_lists_every_flag_with_default(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    gp_srv_flags_usage(f);
+    fclose(f);
+    size_t n = 0;
+    for (const char *name; (name = gp_srv_flags_name(n)); n++) {
+        /* the flag's own entry: "      --name" or "  -x, --name" at a line start */
+        const char *at = NULL;
+        for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+            const char *bol = p;
+            while (bol > text && bol[-1] != '\n')
+                bol--;
+            /* "      --name" and "  -x, --name" both put it at column 6 */
+            char after = p[strlen(name)];
+            if (p - bol == 6 && (after == ' ' || after == '\n')) {
+                at = p;
+                break;
+            }
+        }
+        if (!at)
+            fail_msg("--help has no entry for %s", name);
+        if (strcmp(name, "--help") == 0 || strcmp(name, "--version") == 0)
+            continue;
+        /* its text runs to the next entry or heading */
+        const char *end = at;
+        while ((end = strchr(end + 1, '\n')) && end[1] == ' ' && end[2] == ' ' &&
+               end[3] == ' ' && end[4] == ' ' && end[5] == ' ' && end[6] == ' ' && end[7] == ' ')
+            ;
+        size_t span = end ? (size_t)(end - at) : strlen(at);
+        char entry[1024];
+        snprintf(entry, sizeof(entry), "%.*s", (int)span, at);
+        if (!strstr(entry, "(default: "))
+            fail_msg("--help gives no default for %s: '%s'", name, entry);
+    }
+    assert_int_equal(n, GP_SRV_F_COUNT);
+    assert_non_null(strstr(text, "(default: 8765)"));
+    assert_non_null(strstr(text, "--think-ms MIN:MAX"));
+    assert_non_null(strstr(text, "(default: 20:80)"));
+    assert_non_null(strstr(text, "-V, --version"));
+    assert_non_null(strstr(text, "swallow_transition_errors"));
+    free(text);
+}
+
 static void log_format_is_the_incidents(void **state)
 {
     (void)state;
@@ -332,6 +454,8 @@ int main(void)
         cmocka_unit_test(outq_fifo_headroom_and_limit),
         cmocka_unit_test(flags_defaults_and_values),
         cmocka_unit_test(flags_errors_name_the_flag),
+        cmocka_unit_test(flags_getopt_forms),
+        cmocka_unit_test(flags_usage_lists_every_flag_with_default),
         cmocka_unit_test(log_format_is_the_incidents),
         cmocka_unit_test(log_escapes_control_bytes),
         cmocka_unit_test(fdlimit_fits_or_explains),

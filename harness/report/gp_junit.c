@@ -13,12 +13,12 @@
 #include "gp_html_run.h"
 
 void gp_junit_begin(FILE *f, const char *name, unsigned tests, unsigned failures,
-                    unsigned skipped)
+                    double time_s)
 {
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", f);
     gp_esc_xml(f, name);
-    fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n", tests, failures,
-            skipped);
+    fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" time=\"%.3f\">\n", tests,
+            failures, time_s);
 }
 
 void gp_junit_end(FILE *f)
@@ -27,12 +27,18 @@ void gp_junit_end(FILE *f)
 }
 
 void gp_junit_suite_begin(FILE *f, const char *name, unsigned tests, unsigned failures,
-                          unsigned skipped)
+                          unsigned skipped, double time_s, const char *timestamp)
 {
     fputs("  <testsuite name=\"", f);
     gp_esc_xml(f, name);
-    fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n", tests, failures,
-            skipped);
+    fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.3f\"",
+            tests, failures, skipped, time_s);
+    if (timestamp && *timestamp) {
+        fputs(" timestamp=\"", f);
+        gp_esc_xml(f, timestamp);
+        fputc('"', f);
+    }
+    fputs(">\n", f);
 }
 
 void gp_junit_suite_end(FILE *f)
@@ -60,12 +66,13 @@ void gp_junit_props_end(FILE *f)
 }
 
 void gp_junit_case(FILE *f, const char *classname, const char *name, const char *status,
-                   const char *message, const char *text)
+                   const char *message, const char *text, double time_s)
 {
     fputs("    <testcase classname=\"", f);
     gp_esc_xml(f, classname);
     fputs("\" name=\"", f);
     gp_esc_xml(f, name);
+    fprintf(f, "\" time=\"%.3f", time_s);
     if (strcmp(status, "failed") == 0) {
         fputs("\">\n      <failure type=\"check_failed\" message=\"", f);
         gp_esc_xml(f, message);
@@ -110,7 +117,26 @@ static char *failure_text(json_t *c, const char *replay)
     return buf;
 }
 
-static void write_run(FILE *f, json_t *s, const char *replay)
+/* The run's length in seconds and, live only, when it started: from
+ * perf.json (wall clock) for a live run, summary.json's virtual end_ms in
+ * simulation, which has no timestamp so that the file is the same bytes for
+ * the same seed. */
+static double run_time(const char *dir, json_t *s, char *stamp, size_t stamp_len)
+{
+    stamp[0] = '\0';
+    const char *mode = jstr(s, "mode");
+    if (strcmp(mode, "live") != 0)
+        return (double)json_integer_value(json_object_get(s, "end_ms")) / 1000.0;
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/perf.json", dir);
+    json_t *p = json_load_file(path, 0, NULL);
+    double t = json_number_value(json_object_get(p, "wall_s"));
+    snprintf(stamp, stamp_len, "%s", jstr(p, "started_utc"));
+    json_decref(p);
+    return t;
+}
+
+static void write_run(FILE *f, json_t *s, const char *replay, double time_s, const char *stamp)
 {
     char suite[300], seed[32];
     snprintf(suite, sizeof(suite), "goldpath.%s", jstr(s, "scenario"));
@@ -134,8 +160,8 @@ static void write_run(FILE *f, json_t *s, const char *replay)
                         strcmp(st, "unjudged") == 0;
             skipped += strcmp(st, "not_offered") == 0;
         }
-    gp_junit_begin(f, "goldpath", tests, failures, skipped);
-    gp_junit_suite_begin(f, suite, tests, failures, skipped);
+    gp_junit_begin(f, "goldpath", tests, failures, time_s);
+    gp_junit_suite_begin(f, suite, tests, failures, skipped, time_s, stamp);
     gp_junit_props_begin(f);
     gp_junit_prop(f, "scenario_file", jstr(s, "scenario_file"));
     gp_junit_prop(f, "seed", seed);
@@ -158,7 +184,7 @@ static void write_run(FILE *f, json_t *s, const char *replay)
             char detail[600];
             snprintf(detail, sizeof(detail), "%s%s%s", strcmp(st, "passed") ? st : "",
                      strcmp(st, "passed") ? ": " : "", jstr(c, "detail"));
-            gp_junit_case(f, suite, name, status, detail, text ? text : detail);
+            gp_junit_case(f, suite, name, status, detail, text ? text : detail, 0.0);
             free(text);
         }
     gp_junit_suite_end(f);
@@ -181,10 +207,13 @@ int gp_junit_write_run(const char *dir, const char *path, char *err, size_t err_
         json_decref(s);
         return GP_ERR_IO;
     }
+    char stamp[64];
+    double time_s = run_time(dir, s, stamp, sizeof(stamp));
     gp_html_run_replay(dir, replay, sizeof(replay));
-    write_run(f, s, replay);
+    write_run(f, s, replay, time_s, stamp);
     json_decref(s);
-    if (fclose(f) != 0) {
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
         return GP_ERR_IO;
     }

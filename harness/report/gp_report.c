@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -173,10 +174,18 @@ static int write_perf(const gp_run *run, const char *dir, char *err, size_t err_
     if (!f)
         return GP_ERR_IO;
     double per_cpu_s = run->cpu_s > 0 ? (double)run->completed / run->cpu_s : 0.0;
+    /* when the run started: now, less its wall time (the report is written
+     * as it ends); UTC, ISO 8601 without a zone as JUnit's schema has it */
+    char started[32] = "";
+    time_t t0 = time(NULL) - (time_t)(run->wall_s + 0.5);
+    struct tm tm;
+    if (gmtime_r(&t0, &tm))
+        strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(f, "{\n  \"note\": \"wall-clock figures; they differ from run to run\",\n"
+               "  \"started_utc\": \"%s\",\n"
                "  \"wall_s\": %.3f,\n  \"cpu_s\": %.3f,\n  \"peak_rss_kib\": %llu,\n"
                "  \"events\": %llu,\n  \"golden_paths_per_cpu_s\": %.1f\n}\n",
-            run->wall_s, run->cpu_s, (unsigned long long)run->peak_rss_kib,
+            started, run->wall_s, run->cpu_s, (unsigned long long)run->peak_rss_kib,
             (unsigned long long)run->events, per_cpu_s);
     return gp_files_close(f, dir, "perf.json", err, err_len) == 0 ? GP_OK : GP_ERR_IO;
 }

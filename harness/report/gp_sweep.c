@@ -187,6 +187,7 @@ static void record(gp_sweep_point *pt, const gp_run *run, const gp_sweep_row *ro
     }
     pt->runs++;
     pt->passed_runs += row->passed;
+    pt->virtual_ms += run->end_ms;
     pt->tsr_min = fmin(pt->tsr_min, row->transition_success_rate);
     pt->tsr_max = fmax(pt->tsr_max, row->transition_success_rate);
     pt->cr_min = fmin(pt->cr_min, row->completion_rate);

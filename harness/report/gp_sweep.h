@@ -46,6 +46,7 @@ typedef struct gp_sweep_point {
     double tsr_min, tsr_mean, tsr_max; /* transition success rate */
     double cr_min, cr_mean, cr_max;    /* completion rate */
     uint32_t failed[GP_CHECK_COUNT], skipped[GP_CHECK_COUNT];
+    uint64_t virtual_ms; /* the runs' virtual lengths, summed (JUnit's time) */
     uint64_t first_failed_seed[GP_CHECK_COUNT];
     char first_failed_detail[GP_CHECK_COUNT][GP_SWEEP_DETAIL_MAX];
 } gp_sweep_point;

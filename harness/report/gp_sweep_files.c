@@ -158,7 +158,9 @@ static void junit_point(FILE *f, const gp_sweep *sw, uint32_t v, uint32_t p)
         failures += pt->failed[k] > 0;
         skipped += pt->failed[k] == 0 && pt->skipped[k] == pt->runs;
     }
-    gp_junit_suite_begin(f, name, GP_CHECK_COUNT, failures, skipped);
+    /* simulated runs: their virtual time, no timestamp (same bytes) */
+    gp_junit_suite_begin(f, name, GP_CHECK_COUNT, failures, skipped,
+                         (double)pt->virtual_ms / 1000.0, NULL);
     gp_junit_props_begin(f);
     gp_junit_prop(f, "field", sw->spec.field);
     gp_junit_prop(f, "value", value);
@@ -185,11 +187,11 @@ static void junit_point(FILE *f, const gp_sweep *sw, uint32_t v, uint32_t p)
             gp_sweep_replay(sw, v, p, pt->first_failed_seed[k], replay, sizeof(replay));
             snprintf(text, sizeof(text), "passing means: %s\nreplay: %s\n",
                      gp_check_summary((gp_check)k), replay);
-            gp_junit_case(f, classname, check, "failed", msg, text);
+            gp_junit_case(f, classname, check, "failed", msg, text, 0.0);
         } else if (pt->skipped[k] == pt->runs) {
-            gp_junit_case(f, classname, check, "skipped", "not judged in these runs", "");
+            gp_junit_case(f, classname, check, "skipped", "not judged in these runs", "", 0.0);
         } else {
-            gp_junit_case(f, classname, check, "passed", "", "");
+            gp_junit_case(f, classname, check, "passed", "", "", 0.0);
         }
     }
     gp_junit_suite_end(f);
@@ -202,17 +204,18 @@ int gp_sweep_write_junit(const gp_sweep *sw, const char *path, char *err, size_t
         snprintf(err, err_len, "%s: cannot write: %s", path, strerror(errno));
         return GP_ERR_IO;
     }
-    unsigned tests = 0, failures = 0, skipped = 0;
+    unsigned tests = 0, failures = 0;
+    uint64_t virtual_ms = 0;
     uint32_t nv = gp_sweep_variant_count(&sw->spec);
     for (uint32_t i = 0; i < nv * sw->spec.points; i++) {
         const gp_sweep_point *pt = &sw->agg[i];
+        virtual_ms += pt->virtual_ms;
         for (int k = 0; k < GP_CHECK_COUNT; k++) {
             tests++;
             failures += pt->failed[k] > 0;
-            skipped += pt->failed[k] == 0 && pt->skipped[k] == pt->runs;
         }
     }
-    gp_junit_begin(f, "goldpath sweep", tests, failures, skipped);
+    gp_junit_begin(f, "goldpath sweep", tests, failures, (double)virtual_ms / 1000.0);
     for (uint32_t v = 0; v < nv; v++)
         for (uint32_t p = 0; p < sw->spec.points; p++)
             junit_point(f, sw, v, p);

@@ -120,6 +120,8 @@ typedef struct rig {
     int closes, last_close;
     char sent[8][512];
     int sent_len;
+    int timers[16], timer_args[16]; /* kinds and args of the timers set */
+    int timers_len;
 } rig;
 
 static uint64_t rig_now(void *ctx)
@@ -146,11 +148,22 @@ static void rig_close(void *ctx, gp_vclient *c, int code)
 
 static void rig_timer(void *ctx, gp_vclient *c, uint64_t delay_ms, gp_vc_timer kind, uint32_t arg)
 {
-    (void)ctx;
+    rig *r = ctx;
     (void)c;
     (void)delay_ms;
-    (void)kind;
-    (void)arg;
+    if (r->timers_len < 16) {
+        r->timers[r->timers_len] = (int)kind;
+        r->timer_args[r->timers_len++] = (int)arg;
+    }
+}
+
+/* How many SEND_REQUEST timers were set for request `k`. */
+static int send_timers(const rig *r, int k)
+{
+    int n = 0;
+    for (int i = 0; i < r->timers_len; i++)
+        n += r->timers[i] == GP_VC_TIMER_SEND_REQUEST && r->timer_args[i] == k;
+    return n;
 }
 
 /* A rig of one client with `tweak` applied to the scenario; the client is
@@ -416,6 +429,19 @@ static void test_a_silent_client_is_closed_at_the_auth_timeout(void **state)
     gp_drive_timer(&r->run, 0, GP_VC_TIMER_READY_TIMEOUT, 0);
     assert_int_equal(r->run.clients[0].outcome, GP_VC_PENDING);
     rig_free(r);
+    /* a whole run, the auth timeout (5 s) past the stuck threshold (2 s): the
+     * server counts the silent connections stuck, the harness does not, and
+     * the two agree on the steps */
+    gp_scenario sc = base(100);
+    set(&sc, "faults.no_auth=0.3");
+    gp_run *run = simulate(&sc);
+    if (!run->passed)
+        fail_msg("no_auth run failed: %s", run->checks[GP_CHECK_STUCK_CONNECTIONS].detail);
+    assert_true(run->judge.stuck_certain > 0);
+    assert_int_equal(run->health.stuck_detected_total, run->judge.stuck_certain);
+    assert_int_equal(run->checks[GP_CHECK_STUCK_CONNECTIONS].count, 0);
+    assert_int_equal(run->wire.closes_auth_timeout, run->ledger.fired[GP_FAULT_NO_AUTH]);
+    run_free(run);
 }
 
 /* Every kind of bad token is refused by the server: whole runs, each kind on
@@ -499,6 +525,72 @@ static void test_gauges_are_sampled_during_the_run(void **state)
     assert_int_equal(run->checks[GP_CHECK_HEALTH_DISAGREES].verdict, GP_VERDICT_FAILED);
     assert_non_null(strstr(run->checks[GP_CHECK_HEALTH_DISAGREES].detail, "active_connections"));
     run_free(run);
+}
+
+/* clients.request_mode: pipelined requests go out a gap after the previous
+ * one was sent; sequential ones a gap after it was answered. */
+static void test_request_modes(void **state)
+{
+    (void)state;
+    rig *r = rig_new("clients.requests_per_client=2", true);
+    assert_int_equal(send_timers(r, 1), 1); /* r-2 scheduled as r-1 left */
+    rig_free(r);
+    r = rig_new("clients.requests_per_client=2", false);
+    set(&r->sc, "clients.request_mode=\"sequential\"");
+    r->run.sc.clients.request_mode = r->sc.clients.request_mode;
+    const char *msg = "{\"type\":\"connection_ready\",\"data\":{\"connection_id\":\"ws_1_1\","
+                      "\"user_id\":\"user_0\",\"state\":\"PROCESSING_READY\"}}";
+    deliver(r, msg, 0);
+    gp_drive_timer(&r->run, 0, GP_VC_TIMER_SEND_REQUEST, 0);
+    assert_int_equal(send_timers(r, 1), 0); /* not before r-1 is answered */
+    for (int s = 0; s < 4; s++)
+        deliver(r, event(s), 0);
+    assert_int_equal(send_timers(r, 1), 0);
+    completed(r, "Summarise topic 1 for user 0");
+    assert_int_equal(send_timers(r, 1), 1);
+    rig_free(r);
+    /* a whole run: every client still completes, failed requests included
+     * (an AGENT_FAILED answers a request, so the next one follows) */
+    gp_scenario sc = base(100);
+    set(&sc, "clients.requests_per_client=3");
+    set(&sc, "clients.request_mode=\"sequential\"");
+    set(&sc, "faults.agent_failure=0.2");
+    gp_run *run = simulate(&sc);
+    assert_true(run->passed);
+    assert_int_equal(run->completed, run->expected_to_complete);
+    assert_true(run->ledger.fired[GP_FAULT_AGENT_FAILURE] > 0);
+    run_free(run);
+}
+
+/* A configured fault that never fired fails the run, and says why when the
+ * scenario as written cannot fire it, or how few were to be expected. */
+static void test_faults_not_fired_says_why(void **state)
+{
+    (void)state;
+    struct {
+        const char *set[3];
+        const char *why;
+    } cases[] = {
+        {{"network.reorder_rate=0.5", NULL}, "clients.requests_per_client >= 2"},
+        {{"network.reorder_rate=0.5", "clients.requests_per_client=3",
+          "clients.request_mode=\"sequential\""}, "sends one at a time"},
+        {{"faults.early_message=0.5", "faults.no_auth=1"}, "no other fault"},
+        {{"faults.slow_accept=0.5", "faults.accept_race=1"}, "one accept fault at most"},
+        {{"faults.agent_failure=0.5", "faults.bad_token.expired=1"}, "no client gets as far"},
+        {{"faults.early_message=0.001"}, "about 0.0 of 20 clients expected"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        gp_scenario sc = base(20);
+        for (int k = 0; k < 3 && cases[i].set[k]; k++)
+            set(&sc, cases[i].set[k]);
+        gp_run *run = simulate(&sc);
+        const gp_check_result *r = &run->checks[GP_CHECK_FAULTS_NOT_FIRED];
+        assert_int_equal(r->verdict, GP_VERDICT_FAILED);
+        if (!strstr(r->detail, cases[i].why))
+            fail_msg("case %zu: %s", i, r->detail);
+        assert_false(run->passed);
+        run_free(run);
+    }
 }
 
 /* ---- nothing passes unjudged ---------------------------------------------------- */
@@ -736,6 +828,8 @@ int main(void)
         cmocka_unit_test(test_every_bad_token_kind_is_refused),
         cmocka_unit_test(test_messages_after_close),
         cmocka_unit_test(test_gauges_are_sampled_during_the_run),
+        cmocka_unit_test(test_request_modes),
+        cmocka_unit_test(test_faults_not_fired_says_why),
         cmocka_unit_test(test_a_check_without_its_evidence_fails_the_run),
         cmocka_unit_test(test_latency_thresholds_are_expectations),
         cmocka_unit_test(test_bug_scenario_passes_when_caught),

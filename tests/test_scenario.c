@@ -246,6 +246,61 @@ static void test_error_unknown_top_level_field(void **state)
                        "live)");
 }
 
+/* Every error of a file at once, one line each, in the file's order, then
+ * the cross-field rules; a mistyped field gets a "did you mean". */
+static void test_every_error_reported_at_once(void **state)
+{
+    (void)state;
+    gp_scenario sc;
+    char err[GP_SCENARIO_ERR_MAX] = "";
+    const char *json = "{\"clients\": {\"count\": -3, \"arival\": \"uniform\"},"
+                       " \"faults\": {\"disconect\": {}, \"accept_race\": 2},"
+                       " \"network\": {\"latency\": {\"distribution\": \"uniform\","
+                       " \"min_ms\": 50, \"max_ms\": 10}}}";
+    int rc = parse(&sc, json, err, sizeof(err));
+    assert_int_not_equal(rc, GP_OK);
+    const char *want[] = {
+        ORIGIN ": clients.count: expected an integer",
+        ORIGIN ": clients.arival: unknown field (allowed in clients: ",
+        ORIGIN ": faults.disconect: unknown field (allowed in faults: ",
+        ORIGIN ": faults.accept_race: expected a number between 0 and 1, got 2",
+        ORIGIN ": network.latency: min_ms (50) is greater than max_ms (10)",
+    };
+    const char *line = err;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_non_null(line);
+        if (strncmp(line, want[i], strlen(want[i])) != 0)
+            fail_msg("line %zu: %.120s\nwant: %s", i + 1, line, want[i]);
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    assert_null(line); /* nothing more */
+    assert_contains(err, "arrival, window_ms");
+    assert_contains(err, "; did you mean \"arrival\"?");
+    assert_contains(err, "; did you mean \"disconnect\"?");
+    /* nothing close: no suggestion */
+    assert_parse_error("{\"faults\": {\"zzzzzzzz\": 1}}", GP_ERR_INVALID_ARG,
+                       "faults.zzzzzzzz", "unknown field");
+    parse(&sc, "{\"faults\": {\"zzzzzzzz\": 1}}", err, sizeof(err));
+    assert_null(strstr(err, "did you mean"));
+    /* a flood of errors stays within the buffer and says so */
+    char big[16384];
+    size_t used = (size_t)snprintf(big, sizeof(big), "{");
+    for (int i = 0; i < 200; i++)
+        used += (size_t)snprintf(big + used, sizeof(big) - used, "%s\"unknown_%03d\": 1",
+                                 i ? "," : "", i);
+    snprintf(big + used, sizeof(big) - used, "}");
+    assert_int_equal(parse(&sc, big, err, sizeof(err)), GP_ERR_INVALID_ARG);
+    assert_true(strlen(err) < sizeof(err));
+    assert_contains(err, "(more errors not shown)");
+    /* an override still stops at its one error */
+    gp_scenario_defaults(&sc);
+    assert_int_not_equal(gp_scenario_set(&sc, "faults.acept_race=0.1", err, sizeof(err)), GP_OK);
+    assert_null(strchr(err, '\n'));
+    assert_contains(err, "did you mean \"accept_race\"?");
+}
+
 static void test_error_unknown_nested_field(void **state)
 {
     (void)state;
@@ -906,6 +961,7 @@ int main(void)
         cmocka_unit_test(test_error_top_level_not_object),
         cmocka_unit_test(test_error_unknown_top_level_field),
         cmocka_unit_test(test_error_unknown_nested_field),
+        cmocka_unit_test(test_every_error_reported_at_once),
         cmocka_unit_test(test_error_wrong_type),
         cmocka_unit_test(test_error_negative_count),
         cmocka_unit_test(test_error_rate_above_one),

@@ -4,7 +4,9 @@
  * network held its messages back) and, when the steps are observed, from
  * the lifecycle judge's model (a machine held short of PROCESSING_READY
  * longer than the threshold).  The server's own stuck scan is only
- * cross-checked (health_disagrees). */
+ * cross-checked (health_disagrees).  A client that chose never to
+ * authenticate (faults.no_auth) waits in ACCEPTED until the auth timeout on
+ * purpose: held there, it is not stuck (held anywhere else, it is). */
 #include "gp_checks_int.h"
 
 void gp_check_stuck(const gp_run *run, gp_check_result *r)
@@ -13,7 +15,9 @@ void gp_check_stuck(const gp_run *run, gp_check_result *r)
     uint64_t by_client = 0, by_steps = 0;
     for (uint32_t i = 0; i < run->n_clients; i++) {
         bool c = run->clients[i].violations & (1u << GP_CHECK_STUCK_CONNECTIONS);
-        bool s = steps && (run->judge.conns[i].flags & GP_JF_STUCK);
+        const gp_judge_conn *jc = &run->judge.conns[i];
+        bool s = steps && (jc->flags & GP_JF_STUCK) &&
+                 !(run->clients[i].plan.no_auth && jc->stuck_state == GP_STATE_ACCEPTED);
         by_client += c;
         by_steps += s;
         if (c || s)

@@ -425,6 +425,9 @@ static void request_answered(const gp_vc_shared *sh, gp_vclient *c)
     assert(c->requests_sent <= sh->sc->clients.requests);
     if (c->requests_done == sh->sc->clients.requests)
         end(sh, c, GP_VC_COMPLETED, GP_VC_FAIL_NONE, GP_CLOSE_NORMAL);
+    else if (sh->sc->clients.request_mode == GP_REQUEST_SEQUENTIAL &&
+             c->requests_done == c->requests_sent && c->phase == PH_READY)
+        schedule_request(sh, c);
 }
 
 static void latency(const gp_vc_shared *sh, int kind, uint64_t from, uint64_t to)
@@ -686,9 +689,11 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
         if (!c->t_request0)
             c->t_request0 = t;
         send_request(sh, c, (int)arg);
-        /* Requests go out one gap after another without waiting for answers,
-         * so the events of several requests interleave. */
-        if (c->requests_sent < sh->sc->clients.requests)
+        /* pipelined: the next request a gap after this one went out, without
+         * waiting for answers, so the events of several requests
+         * interleave; sequential: a gap after this one is answered */
+        if (c->requests_sent < sh->sc->clients.requests &&
+            sh->sc->clients.request_mode == GP_REQUEST_PIPELINED)
             schedule_request(sh, c);
         sh->io.timer(sh->io.ctx, c, sh->sc->limits.request_timeout_ms,
                      GP_VC_TIMER_REQUEST_TIMEOUT, arg);

@@ -25,6 +25,7 @@
 
 typedef struct log_line {
     uint64_t at_ms; /* run ms */
+    uint64_t at_us; /* run microseconds */
     char level[16];
     const char *text;
 } log_line;
@@ -71,6 +72,7 @@ static bool split(const gp_live *lv, char *buf, log_line *out)
     out->level[lvl] = '\0';
     out->text = p + lvl + 1;
     out->at_ms = us > lv->t0_unix_us ? (us - lv->t0_unix_us) / 1000 + 1 : 1;
+    out->at_us = us > lv->t0_unix_us ? us - lv->t0_unix_us : 0;
     return true;
 }
 
@@ -166,11 +168,13 @@ static void on_peer(gp_live *lv, port_map *pm, const char *id, const char *rest)
 /* ---- pass two: every line in order ------------------------------------------------- */
 
 static void observe(gp_live *lv, gp_obs_kind kind, const char *id, gp_state from, gp_state to,
-                    bool applied, uint64_t at_ms)
+                    bool applied, const log_line *ln)
 {
+    uint64_t at_ms = ln->at_ms;
     gp_observation o = {.kind = kind, .id = id, .from = (int)from, .to = (int)to,
                         .after = (int)(applied ? to : from), .applied = applied,
                         .at_ms = at_ms};
+    gp_drive_settle_faults(lv->run, ln->at_us);
     gp_drive_observe(lv->run, UINT32_MAX, &o);
 }
 
@@ -206,28 +210,28 @@ static void second_pass_line(gp_live *lv, const log_line *ln, reading *rd)
     const char *rest;
     gp_state from, to;
     if (step_line(ln->text, "State transition for ", id, sizeof(id), &from, &to)) {
-        observe(lv, GP_OBS_STEP, id, from, to, true, ln->at_ms);
+        observe(lv, GP_OBS_STEP, id, from, to, true, ln);
         rd->steps++;
     } else if (step_line(ln->text, "Invalid state transition for ", id, sizeof(id), &from,
                          &to)) {
-        observe(lv, GP_OBS_STEP, id, from, to, false, ln->at_ms);
+        observe(lv, GP_OBS_STEP, id, from, to, false, ln);
         rd->steps++;
     } else if (word_after(ln->text, "Connection id mismatch: ", id, sizeof(id), &rest) &&
                word_after(rest, " became ", other, sizeof(other), NULL)) {
         /* the incident's migration: the machine of `id` goes, `other` comes */
         uint32_t i = gp_judge_conn_of(&run->judge, id);
         gp_state s = gp_judge_state(&run->judge, i);
-        observe(lv, GP_OBS_UNREGISTERED, id, s, s, true, ln->at_ms);
+        observe(lv, GP_OBS_UNREGISTERED, id, s, s, true, ln);
         observe(lv, GP_OBS_REGISTERED, other, GP_STATE_CONNECTING, GP_STATE_CONNECTING, true,
-                ln->at_ms);
+                ln);
     } else if (word_after(ln->text, "Connection ", id, sizeof(id), &rest)) {
         uint32_t i = gp_judge_conn_of(&run->judge, id);
         if (strcmp(rest, " opened (CONNECTING)") == 0) {
             observe(lv, GP_OBS_REGISTERED, id, GP_STATE_CONNECTING, GP_STATE_CONNECTING, true,
-                    ln->at_ms);
+                    ln);
         } else if (strcmp(rest, " closed") == 0) {
             gp_state s = gp_judge_state(&run->judge, i);
-            observe(lv, GP_OBS_UNREGISTERED, id, s, s, true, ln->at_ms);
+            observe(lv, GP_OBS_UNREGISTERED, id, s, s, true, ln);
         } else if (strncmp(rest, " ready (", 8) == 0) {
             gp_judge_ready_sent(&run->judge, i, ln->at_ms);
         }
@@ -314,6 +318,10 @@ static void second_pass(gp_live *lv, char *buf, void *ctx)
 bool gp_live_read_log(gp_live *lv, const char *path)
 {
     gp_run *run = lv->run;
+    /* from here on the judge's state is the state at the line being read:
+     * faults the log reveals (agent failures) are filed at once, those of
+     * the run are settled step by step */
+    run->fault_states_later = false;
     if (!path) {
         snprintf(run->evidence_why, sizeof(run->evidence_why),
                  "no server log (goldpath did not start the server; give --server-log FILE)");

@@ -34,6 +34,13 @@ uint64_t gp_live_now_ms(const gp_live *lv)
     return (mono_ns() - lv->t0_ns) / 1000000 + 1;
 }
 
+/* Run microseconds, for the fault ledger (gp_run.clock_us). */
+static uint64_t now_us(void *ctx)
+{
+    const gp_live *lv = ctx;
+    return (mono_ns() - lv->t0_ns) / 1000;
+}
+
 static void tick(uv_timer_t *timer);
 
 void gp_live_wake(gp_live *lv, uint64_t at_ms)
@@ -271,6 +278,9 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
     lv.opt = opt;
     lv.stats = stats;
     run->sh = &lv.sh;
+    run->fault_states_later = true; /* the steps come from the log, after the run */
+    run->clock_us = now_us;
+    run->clock_ctx = &lv;
     run->trace_client = opt->trace ? opt->trace_client : UINT32_MAX;
     run->trace = opt->trace;
     run->trace_ctx = opt->trace_ctx;
@@ -326,6 +336,8 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
     if (stats->server_started)
         gp_live_server_stop(&srv); /* already stopped unless the run failed */
     run->sh = NULL;
+    run->clock_us = NULL;
+    run->clock_ctx = NULL;
     run->trace = NULL;
     return rc;
 }

@@ -4,6 +4,7 @@
 #include "gp_drive.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,10 +36,39 @@ static gp_state state_of(const gp_run *run, uint32_t i)
 
 static void fault(gp_run *run, uint32_t i, gp_fault f)
 {
+    if (run->fault_states_later) {
+        /* the steps are not known yet: filed by gp_drive_settle_faults */
+        gp_run_fault_fired(run, f);
+        gp_run_tracef(run, i, "FAULT %s", gp_fault_name(f));
+        if (run->deferred_len == run->deferred_cap) {
+            size_t cap = run->deferred_cap ? run->deferred_cap * 2 : 256;
+            struct gp_deferred_fault *grown = realloc(run->deferred, cap * sizeof(*grown));
+            if (!grown) {
+                gp_run_fault_state(run, f, GP_STATE_COUNT);
+                return;
+            }
+            run->deferred = grown;
+            run->deferred_cap = cap;
+        }
+        uint64_t at_us = run->clock_us ? run->clock_us(run->clock_ctx)
+                                       : run->sh->io.now_ms(run->sh->io.ctx) * 1000;
+        run->deferred[run->deferred_len++] =
+            (struct gp_deferred_fault){.at_us = at_us, .client = i, .fault = (uint8_t)f};
+        return;
+    }
     gp_state st = state_of(run, i);
     gp_run_fault(run, f, st);
     gp_run_tracef(run, i, "FAULT %s (server state %s)", gp_fault_name(f),
                   st == GP_STATE_COUNT ? "not known" : gp_state_name(st));
+}
+
+void gp_drive_settle_faults(gp_run *run, uint64_t before_us)
+{
+    while (run->deferred_next < run->deferred_len &&
+           run->deferred[run->deferred_next].at_us < before_us) {
+        const struct gp_deferred_fault *d = &run->deferred[run->deferred_next++];
+        gp_run_fault_state(run, (gp_fault)d->fault, state_of(run, d->client));
+    }
 }
 
 /* Readiness, completion, client faults carried out, the outcome. */
@@ -339,6 +369,7 @@ uint32_t gp_drive_log(gp_run *run, uint32_t i, const char *level, const char *te
 
 void gp_drive_finish(gp_run *run, uint64_t at_ms)
 {
+    gp_drive_settle_faults(run, UINT64_MAX);
     gp_judge_finish(&run->judge, at_ms);
     memset(run->outcome, 0, sizeof(run->outcome));
     run->expected_to_complete = 0;

@@ -67,6 +67,13 @@ uint32_t gp_drive_log(gp_run *run, uint32_t i, const char *level, const char *te
 
 /* The run is over at run time at_ms: clients are settled (gp_vclient_finish),
  * outcomes counted, the judge finishes.  Call before the checks. */
+/* Live: files the faults that fired before `before_us` (run microseconds:
+ * a connection's whole life may fit in one millisecond) under the state
+ * their connection was in, as the steps read from the server's log so far
+ * say; the log reader calls it before each step, gp_drive_finish for the
+ * rest. */
+void gp_drive_settle_faults(gp_run *run, uint64_t before_us);
+
 void gp_drive_finish(gp_run *run, uint64_t at_ms);
 
 #endif

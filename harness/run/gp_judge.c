@@ -166,6 +166,7 @@ static void leave_state(gp_judge *j, gp_judge_conn *c, uint64_t t)
     if (t < due)
         return;
     c->stuck = t > due ? 2 : 1;
+    c->stuck_state = c->state;
     c->flags |= GP_JF_STUCK;
     if (c->stuck == 2)
         j->stuck_certain++;

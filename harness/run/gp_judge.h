@@ -42,6 +42,7 @@ typedef struct gp_judge_conn {
     uint8_t machines;    /* machines registered for this connection */
     uint8_t flags;       /* GP_JF_* */
     uint8_t stuck;       /* 0 no, 1 exactly on the threshold's edge, 2 past it */
+    uint8_t stuck_state; /* the state it was held in, when stuck */
 } gp_judge_conn;
 
 typedef struct gp_judge {

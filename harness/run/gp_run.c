@@ -125,6 +125,9 @@ void gp_run_free(gp_run *run)
         free(run->samples[k].v);
     gp_judge_free(&run->judge);
     gp_logsig_free(&run->logsig);
+    free(run->deferred);
+    run->deferred = NULL;
+    run->deferred_len = run->deferred_cap = run->deferred_next = 0;
     run->clients = NULL;
     run->timeline = NULL;
     memset(run->samples, 0, sizeof(run->samples));
@@ -144,10 +147,20 @@ int gp_run_add_row(gp_run *run, const gp_timeline_row *row)
     return GP_OK;
 }
 
-void gp_run_fault(gp_run *run, gp_fault f, gp_state state)
+void gp_run_fault_fired(gp_run *run, gp_fault f)
 {
     run->ledger.fired[f]++;
+}
+
+void gp_run_fault_state(gp_run *run, gp_fault f, gp_state state)
+{
     run->ledger.by_state[f][state > GP_STATE_COUNT ? GP_STATE_COUNT : state]++;
+}
+
+void gp_run_fault(gp_run *run, gp_fault f, gp_state state)
+{
+    gp_run_fault_fired(run, f);
+    gp_run_fault_state(run, f, state);
 }
 
 void gp_run_latency(gp_run *run, gp_latency_kind k, uint64_t ms)

@@ -201,6 +201,18 @@ typedef struct gp_run {
     uint64_t registry_left;   /* registry entries after every client closed */
     char health_conflict[256]; /* the server's two pages disagree (live: /metrics vs /health) */
     gp_fault_ledger ledger;
+    /* Live, the server's steps are known only once its log is read after the
+     * run: the faults wait here, in the order they fired, to be filed under
+     * the state their connection was in at that moment (gp_drive.h). */
+    bool fault_states_later;
+    uint64_t (*clock_us)(void *ctx); /* run microseconds (live); NULL: now_ms * 1000 */
+    void *clock_ctx;
+    struct gp_deferred_fault {
+        uint64_t at_us;
+        uint32_t client;
+        uint8_t fault;
+    } *deferred;
+    size_t deferred_len, deferred_cap, deferred_next;
     gp_timeline_row *timeline;
     size_t timeline_len, timeline_cap;
     uint64_t end_ms;          /* virtual (or real) ms when the run ended */
@@ -243,6 +255,9 @@ int gp_run_add_row(gp_run *run, const gp_timeline_row *row);
 
 /* Counts a fault firing in `state` (GP_STATE_COUNT: not known). */
 void gp_run_fault(gp_run *run, gp_fault f, gp_state state);
+/* Counts fault f as fired now, and files its state later (live). */
+void gp_run_fault_fired(gp_run *run, gp_fault f);
+void gp_run_fault_state(gp_run *run, gp_fault f, gp_state state);
 
 /* Records one latency sample of kind k (ms). */
 void gp_run_latency(gp_run *run, gp_latency_kind k, uint64_t ms);

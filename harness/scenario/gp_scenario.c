@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "gp_error.h"
+#include "gp_suggest.h"
 
 #define GP_SCENARIO_FILE_MAX (1024 * 1024)
 #define GP_GOT_MAX 64         /* how much of a bad value an error quotes */
@@ -43,26 +44,47 @@ _Static_assert(sizeof(json_int_t) == sizeof(int64_t), "jansson integers are 64-b
 
 /* ---- errors ------------------------------------------------------------ */
 
-/* Where errors go and what they are about. */
+/* Where errors go and what they are about.  A file's errors are collected,
+ * one line each, so that a user fixes them all in one go (collect); an
+ * override stops at its first. */
 typedef struct ctx {
     const char *origin;
     char *err;
     size_t err_len;
+    bool collect;
 } ctx;
 
-/* Writes "ORIGIN: FIELD: message" (field may be NULL) and returns rc. */
+#define GP_MORE_ERRORS "\n(more errors not shown)"
+
+/* Writes "ORIGIN: FIELD: message" (field may be NULL) and returns rc; when
+ * collecting, on a line of its own after the errors already written. */
 static int fail(const ctx *cx, int rc, const char *field, const char *fmt, ...)
 {
     if (cx->err == NULL || cx->err_len == 0)
         return rc;
-    int n = field ? snprintf(cx->err, cx->err_len, "%s: %s: ", cx->origin, field)
-                  : snprintf(cx->err, cx->err_len, "%s: ", cx->origin);
-    if (n >= 0 && (size_t)n < cx->err_len) {
+    size_t at = cx->collect ? strnlen(cx->err, cx->err_len) : 0;
+    if (at >= cx->err_len)
+        at = 0;
+    char line[GP_SCENARIO_ERR_LINE_MAX];
+    int n = field ? snprintf(line, sizeof(line), "%s: %s: ", cx->origin, field)
+                  : snprintf(line, sizeof(line), "%s: ", cx->origin);
+    if (n >= 0 && (size_t)n < sizeof(line)) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(cx->err + n, cx->err_len - (size_t)n, fmt, ap);
+        vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
         va_end(ap);
     }
+    if (at == 0) {
+        snprintf(cx->err, cx->err_len, "%s", line);
+        return rc;
+    }
+    if (strstr(cx->err, GP_MORE_ERRORS))
+        return rc;
+    size_t need = 1 + strlen(line) + sizeof(GP_MORE_ERRORS);
+    if (at + need <= cx->err_len)
+        snprintf(cx->err + at, cx->err_len - at, "\n%s", line);
+    else if (at + sizeof(GP_MORE_ERRORS) <= cx->err_len)
+        snprintf(cx->err + at, cx->err_len - at, "%s", GP_MORE_ERRORS);
     return rc;
 }
 
@@ -148,6 +170,10 @@ static void expected(const field *f, char *out, size_t n)
         break;
     case FK_ARRIVAL:
         join(gp_arrival_names, GP_ARRIVAL_COUNT, "\"", names, sizeof(names));
+        snprintf(out, n, "one of %s", names);
+        break;
+    case FK_ENUM:
+        join(f->names, (size_t)f->max, "\"", names, sizeof(names));
         snprintf(out, n, "one of %s", names);
         break;
     case FK_LATENCY:
@@ -240,15 +266,30 @@ static void children(const char *prefix, char *out, size_t n)
     }
 }
 
+/* The allowed key of group `parent` closest to the last component of
+ * `path`, into out ("" when none is close). */
+static void suggestion(const char *path, const char *parent, char *out, size_t n)
+{
+    char allowed[600], *names[64];
+    size_t count = 0;
+    children(parent, allowed, sizeof(allowed));
+    for (char *tok = strtok(allowed, ", "); tok && count < 64; tok = strtok(NULL, ", "))
+        names[count++] = tok;
+    const char *typo = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+    const char *best = gp_suggest(typo, (const char *const *)names, count);
+    snprintf(out, n, best ? "; did you mean \"%s\"?" : "", best);
+}
+
 static int unknown_field(const ctx *cx, const char *path, const char *parent)
 {
-    char allowed[600];
+    char allowed[600], hint[80];
     children(parent, allowed, sizeof(allowed));
+    suggestion(path, parent, hint, sizeof(hint));
     if (parent[0] == '\0')
         return fail(cx, GP_ERR_INVALID_ARG, path,
-                    "unknown field (allowed at the top level: %s)", allowed);
-    return fail(cx, GP_ERR_INVALID_ARG, path, "unknown field (allowed in %s: %s)",
-                parent, allowed);
+                    "unknown field (allowed at the top level: %s)%s", allowed, hint);
+    return fail(cx, GP_ERR_INVALID_ARG, path, "unknown field (allowed in %s: %s)%s",
+                parent, allowed, hint);
 }
 
 static int not_object(const ctx *cx, const char *path, const json_t *v)
@@ -477,6 +518,11 @@ static int apply_leaf(const ctx *cx, gp_scenario *sc, const field *f, const json
         return GP_OK;
     case FK_SIGS:
         return apply_sigs(cx, sc, f, v);
+    case FK_ENUM:
+        if ((i = name_index(v, f->names, (size_t)f->max)) < 0)
+            return bad_json(cx, f->path, f, v);
+        *(int *)gp_field_at(sc, f) = i;
+        return GP_OK;
     }
     return fail(cx, GP_ERR_INVALID_ARG, f->path, "unsupported field kind");
 }
@@ -486,6 +532,7 @@ static int walk(const ctx *cx, gp_scenario *sc, const char *prefix, json_t *obj)
 {
     const char *key;
     json_t *v;
+    int first = GP_OK;
     json_object_foreach(obj, key, v) {
         char path[GP_FIELD_PATH_MAX];
         int n = snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", key);
@@ -499,10 +546,12 @@ static int walk(const ctx *cx, gp_scenario *sc, const char *prefix, json_t *obj)
             rc = json_is_object(v) ? walk(cx, sc, path, v) : not_object(cx, path, v);
         else
             rc = unknown_field(cx, path, prefix);
-        if (rc != GP_OK)
+        if (rc != GP_OK && !cx->collect)
             return rc;
+        if (rc != GP_OK && first == GP_OK)
+            first = rc;
     }
-    return GP_OK;
+    return first;
 }
 
 /* Sets whatever `path` names: a field, or a group from an object. */
@@ -584,6 +633,11 @@ static int check_field(const ctx *cx, const gp_scenario *sc, const field *f)
                                 "check \"%s\" listed twice", name);
         }
         return GP_OK;
+    case FK_ENUM: {
+        int e = *(const int *)p;
+        snprintf(got, sizeof(got), "%d", e);
+        return e >= 0 && (uint64_t)e < f->max ? GP_OK : bad_value(cx, f->path, f, got);
+    }
     case FK_EVIDENCE: {
         gp_evidence e = *(const gp_evidence *)p;
         snprintf(got, sizeof(got), "%d", (int)e);
@@ -633,34 +687,42 @@ static int check_latency(const ctx *cx, const gp_scenario *sc)
     return GP_OK;
 }
 
+/* Keeps the first error; stops at it unless collecting. */
+#define NOTE(expr)                                                             \
+    do {                                                                       \
+        int rc_ = (expr);                                                      \
+        if (rc_ != GP_OK && first == GP_OK)                                    \
+            first = rc_;                                                       \
+        if (rc_ != GP_OK && !cx->collect)                                      \
+            return first;                                                      \
+    } while (0)
+
 static int validate(const ctx *cx, const gp_scenario *sc)
 {
-    int rc;
+    int first = GP_OK;
     for (size_t i = 0; i < gp_field_count; i++)
-        if ((rc = check_field(cx, sc, &gp_fields[i])) != GP_OK)
-            return rc;
+        NOTE(check_field(cx, sc, &gp_fields[i]));
     for (size_t i = 0; i < gp_range_count; i++) {
         const gp_range_ms *r =
             (const gp_range_ms *)((const char *)sc + gp_ranges[i].offset);
         if (r->min_ms > r->max_ms)
-            return fail(cx, GP_ERR_INVALID_ARG, gp_ranges[i].path,
-                        "min (%u) is greater than max (%u)", r->min_ms, r->max_ms);
+            NOTE(fail(cx, GP_ERR_INVALID_ARG, gp_ranges[i].path,
+                      "min (%u) is greater than max (%u)", r->min_ms, r->max_ms));
     }
     if (sc->clients.arrival != GP_ARRIVAL_ALL_AT_ONCE && sc->clients.window_ms == 0)
-        return fail(cx, GP_ERR_INVALID_ARG, "clients.window_ms",
-                    "must be at least 1 when clients.arrival is \"%s\"",
-                    gp_arrival_name(sc->clients.arrival));
-    if ((rc = check_latency(cx, sc)) != GP_OK)
-        return rc;
-    if ((rc = check_sum(cx, "faults.disconnect", sc->faults.disconnect,
-                        GP_PHASE_COUNT)) != GP_OK)
-        return rc;
-    return check_sum(cx, "faults.bad_token", sc->faults.bad_token, GP_BAD_TOKEN_COUNT);
+        NOTE(fail(cx, GP_ERR_INVALID_ARG, "clients.window_ms",
+                  "must be at least 1 when clients.arrival is \"%s\"",
+                  gp_arrival_name(sc->clients.arrival)));
+    NOTE(check_latency(cx, sc));
+    NOTE(check_sum(cx, "faults.disconnect", sc->faults.disconnect, GP_PHASE_COUNT));
+    NOTE(check_sum(cx, "faults.bad_token", sc->faults.bad_token, GP_BAD_TOKEN_COUNT));
+    return first;
 }
+#undef NOTE
 
 int gp_scenario_validate(const gp_scenario *sc, char *err, size_t err_len)
 {
-    ctx cx = {sc->path[0] ? sc->path : "scenario", err, err_len};
+    ctx cx = {sc->path[0] ? sc->path : "scenario", err, err_len, false};
     return validate(&cx, sc);
 }
 
@@ -669,7 +731,9 @@ int gp_scenario_validate(const gp_scenario *sc, char *err, size_t err_len)
 int gp_scenario_parse(gp_scenario *sc, const char *json, size_t len,
                       const char *origin, char *err, size_t err_len)
 {
-    ctx cx = {origin ? origin : "scenario", err, err_len};
+    ctx cx = {origin ? origin : "scenario", err, err_len, true};
+    if (err && err_len)
+        err[0] = '\0';
     gp_scenario_defaults(sc);
     if (strlen(cx.origin) >= sizeof(sc->path))
         return fail(&cx, GP_ERR_TOO_LONG, NULL, "path longer than %zu bytes",
@@ -687,14 +751,18 @@ int gp_scenario_parse(gp_scenario *sc, const char *json, size_t len,
                          : "");
         return GP_ERR_BAD_JSON;
     }
-    int rc = json_is_object(root) ? walk(&cx, sc, "", root) : not_object(&cx, "", root);
+    bool object = json_is_object(root);
+    int rc = object ? walk(&cx, sc, "", root) : not_object(&cx, "", root);
     json_decref(root);
-    return rc != GP_OK ? rc : validate(&cx, sc);
+    /* a field refused keeps its default, so the cross-field rules that
+     * still fail are the file's own */
+    int vrc = object ? validate(&cx, sc) : GP_OK;
+    return rc != GP_OK ? rc : vrc;
 }
 
 int gp_scenario_load(gp_scenario *sc, const char *path, char *err, size_t err_len)
 {
-    ctx cx = {path, err, err_len};
+    ctx cx = {path, err, err_len, false};
     /* Opened without blocking, then checked: a FIFO with no writer (or a
      * device) must be refused, not waited on for ever. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -740,7 +808,7 @@ int gp_scenario_set(gp_scenario *sc, const char *assignment, char *err, size_t e
 {
     char origin[GP_FIELD_PATH_MAX + 16];
     snprintf(origin, sizeof(origin), "--set %s", assignment);
-    ctx cx = {origin, err, err_len};
+    ctx cx = {origin, err, err_len, false};
     const char *eq = strchr(assignment, '=');
     if (eq == NULL || eq == assignment)
         return fail(&cx, GP_ERR_INVALID_ARG, NULL,

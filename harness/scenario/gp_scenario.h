@@ -18,7 +18,8 @@
 
 #define GP_SCENARIO_NAME_MAX 128
 #define GP_SCENARIO_DESC_MAX 1024
-#define GP_SCENARIO_ERR_MAX 1024
+#define GP_SCENARIO_ERR_MAX 4096      /* every error of a file, one line each */
+#define GP_SCENARIO_ERR_LINE_MAX 1024 /* one error */
 #define GP_REQUESTS_PER_CLIENT_MAX 16
 #define GP_CLIENTS_MAX 2000000u /* measured: 1,000,000 simulated clients in 45 s, 600 MB */
 #define GP_EXPECT_VIOLATIONS_MAX 24
@@ -50,6 +51,13 @@ typedef enum gp_phase {
     GP_PHASE_PROCESSING,     /* after the first agent event, before the request completes */
     GP_PHASE_COUNT
 } gp_phase;
+
+/* When a client sends its next request (clients.request_mode). */
+typedef enum gp_request_mode {
+    GP_REQUEST_PIPELINED = 0, /* a gap after the previous request was sent: they overlap */
+    GP_REQUEST_SEQUENTIAL,    /* a gap after the previous request was answered */
+    GP_REQUEST_MODE_COUNT
+} gp_request_mode;
 
 /* Bad tokens a client may present. */
 /* Each breaks one refusal rule of PROTOCOL.md; every one must be answered
@@ -117,6 +125,7 @@ typedef struct gp_scenario {
         double header_auth_fraction; /* clients.header_auth_fraction: share using the Authorization header */
         uint32_t requests;       /* clients.requests_per_client, 1..16 */
         gp_range_ms request_gap; /* clients.request_gap_ms: wait before each request */
+        gp_request_mode request_mode; /* clients.request_mode */
         uint32_t user_pool;      /* clients.user_pool: distinct users (0 = one per client) */
     } clients;
 

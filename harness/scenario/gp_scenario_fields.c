@@ -29,6 +29,13 @@ const char *const gp_bad_token_names[GP_BAD_TOKEN_COUNT] = {
     [GP_BAD_TOKEN_MALFORMED] = "malformed",
 };
 
+_Static_assert(sizeof(gp_request_mode) == sizeof(int), "FK_ENUM fields are ints");
+
+const char *const gp_request_mode_names[GP_REQUEST_MODE_COUNT] = {
+    [GP_REQUEST_PIPELINED] = "pipelined",
+    [GP_REQUEST_SEQUENTIAL] = "sequential",
+};
+
 const char *const gp_arrival_names[GP_ARRIVAL_COUNT] = {
     [GP_ARRIVAL_ALL_AT_ONCE] = "all_at_once",
     [GP_ARRIVAL_UNIFORM] = "uniform",
@@ -127,13 +134,14 @@ bool gp_scenario_check_name_known(const char *name)
 
 
 #define OFF(member) offsetof(gp_scenario, member)
-#define STR(p, m, lo) {p, FK_STRING, OFF(m), lo, sizeof(((gp_scenario *)0)->m) - 1}
-#define U32(p, m, lo, hi) {p, FK_U32, OFF(m), lo, hi}
+#define STR(p, m, lo) {p, FK_STRING, OFF(m), lo, sizeof(((gp_scenario *)0)->m) - 1, NULL}
+#define U32(p, m, lo, hi) {p, FK_U32, OFF(m), lo, hi, NULL}
 #define U32_ANY(p, m) U32(p, m, 0, UINT32_MAX)
 #define U32_POS(p, m) U32(p, m, 1, UINT32_MAX)
-#define U64(p, m, lo) {p, FK_U64, OFF(m), lo, UINT64_MAX}
-#define RATE(p, m) {p, FK_RATE, OFF(m), 0, 0}
-#define KIND(p, k, m) {p, k, OFF(m), 0, 0}
+#define U64(p, m, lo) {p, FK_U64, OFF(m), lo, UINT64_MAX, NULL}
+#define RATE(p, m) {p, FK_RATE, OFF(m), 0, 0, NULL}
+#define KIND(p, k, m) {p, k, OFF(m), 0, 0, NULL}
+#define ENUM(p, m, names, count) {p, FK_ENUM, OFF(m), 0, count, names}
 #define RANGE(p, m) U32_ANY(p ".min", m.min_ms), U32_ANY(p ".max", m.max_ms)
 #define LATX(p, k)                                                             \
     U32_ANY(p ".p50", expect.latency[k].p50_ms), U32_ANY(p ".p90", expect.latency[k].p90_ms), \
@@ -151,6 +159,8 @@ const field gp_fields[] = {
     RATE("clients.header_auth_fraction", clients.header_auth_fraction),
     U32("clients.requests_per_client", clients.requests, 1, GP_REQUESTS_PER_CLIENT_MAX),
     RANGE("clients.request_gap_ms", clients.request_gap),
+    ENUM("clients.request_mode", clients.request_mode, gp_request_mode_names,
+         GP_REQUEST_MODE_COUNT),
     U32("clients.user_pool", clients.user_pool, 0, GP_CLIENTS_MAX),
     KIND("network.latency.distribution", FK_LATENCY, network.latency),
     U32_ANY("network.latency.min_ms", network.latency_min_ms),

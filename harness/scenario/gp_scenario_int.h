@@ -34,6 +34,7 @@ typedef enum field_kind {
     FK_CHECKS,  /* expect.violations from an array of check names */
     FK_EVIDENCE, /* gp_evidence by name */
     FK_SIGS,    /* expect.log_signatures: an object of signature -> bounds */
+    FK_ENUM,    /* an enum (int) by name: names[0..max) */
 } field_kind;
 
 typedef struct field {
@@ -41,6 +42,7 @@ typedef struct field {
     field_kind kind;
     size_t offset;
     uint64_t min, max;
+    const char *const *names; /* FK_ENUM */
 } field;
 
 /* A range checked for min <= max, by group path. */
@@ -56,6 +58,7 @@ extern const char *const gp_latency_names[GP_LATENCY_COUNT];
 extern const char *const gp_check_names[GP_SC_CHECK_COUNT];
 extern const char *const gp_evidence_names[GP_EVIDENCE_COUNT];
 extern const char *const gp_signature_names[GP_SIGNATURE_COUNT];
+extern const char *const gp_request_mode_names[GP_REQUEST_MODE_COUNT];
 
 /* Every settable field, in file order (to_json writes them so, and the
  * unknown-field errors list them so). */

@@ -56,6 +56,10 @@ static json_t *field_json(const gp_scenario *sc, const field *f)
         }
         return a;
     }
+    case FK_ENUM: {
+        int e = *(const int *)p;
+        return e >= 0 && (uint64_t)e < f->max ? json_string(f->names[e]) : NULL;
+    }
     case FK_EVIDENCE: {
         const char *name = gp_evidence_name(*(const gp_evidence *)p);
         return name ? json_string(name) : NULL;

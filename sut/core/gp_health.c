@@ -16,11 +16,14 @@ void gp_server_health(const gp_server *srv, gp_health *out)
     uint64_t now = srv->env->now_ms(srv->env->ctx);
     *out = srv->counters;
     out->shutting_down = srv->shutting_down;
-    out->active_connections = srv->live;
-    out->registry_size = gp_registry_count(srv->reg);
+    /* the gauges from the one place that makes them, so that what a driver
+     * samples during a run is what /health says */
+    gp_server_gauges g;
+    gp_server_gauges_get(srv, &g);
+    out->active_connections = g.active_connections;
+    out->registry_size = g.registry_size;
     out->registry_known = true;
-    for (int s = 0; s < GP_STATE_COUNT; s++)
-        out->by_state[s] = gp_registry_count_state(srv->reg, (gp_state)s);
+    memcpy(out->by_state, g.by_state, sizeof(out->by_state));
     out->stuck_in_connecting =
         gp_registry_scan_stuck(srv->reg, now, srv->cfg.stuck_after_ms, NULL, NULL);
     out->transitions = srv->stats;

@@ -32,6 +32,7 @@ typedef struct gp_cli_common {
     const char *url;
     const char *server_log; /* --server-log FILE: the log of the server at --url */
     const char *junit;
+    const char *events;     /* --events FILE: JSON lines as the run goes */
     bool quiet;
     bool no_plots;
 } gp_cli_common;

@@ -11,7 +11,7 @@
 
 enum {
     O_SEED, O_CLIENTS, O_SET, O_OUT, O_TRACE, O_MODE, O_URL, O_SERVER_LOG, O_JUNIT, O_QUIET,
-    O_NO_PLOTS,
+    O_NO_PLOTS, O_EVENTS,
 };
 
 const gp_cli_option gp_cli_common_options[] = {
@@ -26,6 +26,7 @@ const gp_cli_option gp_cli_common_options[] = {
     {"junit", 0, true, O_JUNIT},
     {"quiet", 'q', false, O_QUIET},
     {"no-plots", 0, false, O_NO_PLOTS},
+    {"events", 0, true, O_EVENTS},
 };
 const size_t gp_cli_common_options_len =
     sizeof(gp_cli_common_options) / sizeof(gp_cli_common_options[0]);
@@ -99,6 +100,9 @@ int gp_cli_common_apply(const char *cmd, gp_cli_common *o, int id, const char *o
         return 0;
     case O_NO_PLOTS:
         o->no_plots = true;
+        return 0;
+    case O_EVENTS:
+        o->events = v;
         return 0;
     }
     return 0;

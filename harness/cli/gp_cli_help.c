@@ -49,14 +49,21 @@ static const char run_help[] =
     "  --out DIR            report folder (default reports/runs/NAME-SEED)\n"
     "  --trace-client K     write client K's full trace, both sides, to the folder\n"
     "  --junit FILE         also write the checks as JUnit XML, one test case each\n"
+    "  --events FILE        also write the run as it goes, as JSON lines (buckets,\n"
+    "                       client outcomes, the end)\n"
     "  --no-plots           skip the gnuplot plots (report.html is still written)\n"
     "  --quiet, -q          no progress line; summary only when a check fails\n"
+    "                       (off a terminal the progress line comes every 10 s)\n"
     "  --help, -h, --version\n"
     "\n"
     "Options take their value as --seed 5 or --seed=5; -- ends the options.\n"
     "\n"
+    "Ctrl-C stops the run gracefully: it is judged as it stands, the report is\n"
+    "marked interrupted, and goldpath exits 130 (a second Ctrl-C kills it).\n"
+    "\n"
     "exit status: 0 every check and expectation held (a bug scenario's expected\n"
-    "violations found), 1 one did not, 2 bad usage or scenario.\n";
+    "violations found), 1 one did not, 2 bad usage or scenario or an output that\n"
+    "could not be written, 130 interrupted.\n";
 
 static const char sweep_help[] =
     "usage: goldpath sweep SCENARIO.json --vary FIELD=FROM:TO:STEP [options]\n"

@@ -12,35 +12,10 @@
 #include <unistd.h>
 
 #include "gp_cli.h"
+#include "gp_cli_progress.h"
 #include "gp_error.h"
 #include "gp_folder.h"
 #include "gp_live.h"
-
-typedef struct live_progress {
-    struct timespec t0;
-    double last;
-} live_progress;
-
-static double since(const struct timespec *t0)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)(ts.tv_sec - t0->tv_sec) + (double)(ts.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void progress_line(void *ctx, uint64_t done, uint64_t total)
-{
-    live_progress *p = ctx;
-    double t = since(&p->t0);
-    if (done < total && t - p->last < 0.25)
-        return;
-    p->last = t;
-    fprintf(stderr, "\r  live: %llu / %llu clients done, %.1f s   ", (unsigned long long)done,
-            (unsigned long long)total, t);
-    if (done >= total)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
 
 static void trace_line(void *ctx, const char *line)
 {
@@ -120,8 +95,9 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
     snprintf(log_path, sizeof(log_path), "%s/server.log", dir);
     if (o->url)
         note_foreign_server(&run->sc);
-    live_progress ps = {.last = 0};
-    clock_gettime(CLOCK_MONOTONIC, &ps.t0);
+    gp_cli_progress ps;
+    bool show_progress = gp_cli_progress_init(&ps, "live: ", o->quiet);
+
     const char *secret = getenv("GOLDPATH_JWT_SECRET");
     gp_live_options opt = {
         .url = o->url,
@@ -130,8 +106,9 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
         .trace_client = trace ? o->trace_client : UINT32_MAX,
         .trace = trace ? trace_line : NULL,
         .trace_ctx = trace,
-        .progress = !o->quiet && isatty(STDERR_FILENO) ? progress_line : NULL,
+        .progress = show_progress ? gp_cli_progress_cb : NULL,
         .progress_ctx = &ps,
+        .interrupt = &gp_cli_interrupt,
     };
     gp_live_stats st;
     int rc = gp_live_run(run, &opt, &st, err, err_len);

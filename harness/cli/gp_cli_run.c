@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gp_cli_progress.h"
 #include "gp_error.h"
+#include "gp_events.h"
 #include "gp_files.h"
 #include "gp_folder.h"
 #include "gp_report.h"
@@ -22,11 +24,6 @@ static void trace_to_file(void *ctx, const char *line)
 {
     fprintf((FILE *)ctx, "%s\n", line);
 }
-
-typedef struct progress_state {
-    double t0;
-    double last;
-} progress_state;
 
 static double wall_now(void)
 {
@@ -41,22 +38,6 @@ static double cpu_now(void)
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static void progress_line(void *ctx, uint64_t done, uint64_t total)
-{
-    progress_state *p = ctx;
-    double t = wall_now();
-    if (done < total && t - p->last < 0.25)
-        return;
-    p->last = t;
-    double el = t - p->t0, rate = el > 0 ? (double)done / el : 0;
-    double left = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r  %llu / %llu clients done, %.0f/s, %.0f s left   ",
-            (unsigned long long)done, (unsigned long long)total, rate, left);
-    if (done >= total)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
 }
 
 int gp_cli_load_scenario(gp_scenario *sc, const gp_cli_common *o, char *err, size_t err_len)
@@ -143,17 +124,27 @@ int gp_cli_run(int argc, char **argv)
             goto out;
         }
     }
-    progress_state ps = {.t0 = wall_now()};
-    bool show_progress = !o.quiet && isatty(STDERR_FILENO);
+    gp_cli_progress ps;
+    bool show_progress = gp_cli_progress_init(&ps, "", o.quiet);
+    if (o.events) {
+        run->events_out = fopen(o.events, "w");
+        if (!run->events_out) {
+            fprintf(stderr, "goldpath run: --events %s: cannot write: %s\n", o.events,
+                    strerror(errno));
+            goto out;
+        }
+    }
+    gp_cli_catch_interrupt();
     double wall0 = wall_now(), cpu0 = cpu_now();
     if (o.mode_live) {
         rc = gp_cli_live_run(run, &o, trace, err, sizeof(err));
     } else {
         gp_sim_options so = {.trace_client = o.trace_client_given ? o.trace_client : UINT32_MAX,
                              .trace = trace_to_file, .trace_ctx = trace,
-                             .progress = show_progress ? progress_line : NULL,
+                             .progress = show_progress ? gp_cli_progress_cb : NULL,
                              .progress_ctx = &ps, .server_log = server_log,
-                             .server_log_level = GP_LOG_WARNING};
+                             .server_log_level = GP_LOG_WARNING,
+                             .interrupt = &gp_cli_interrupt};
         rc = gp_sim_run(run, &so, err, sizeof(err));
     }
     run->wall_s = wall_now() - wall0;
@@ -183,7 +174,29 @@ int gp_cli_run(int argc, char **argv)
     if (o.trace_client_given)
         printf("  trace of client %u: %s/%s\n", o.trace_client, out_dir, trace_name);
     exit_code = written != GP_OK ? 2 : run->passed ? 0 : 1;
+    if (run->interrupted) {
+        uint64_t unfinished = 0;
+        for (uint32_t i = 0; i < run->n_clients; i++)
+            unfinished += run->clients[i].failure == GP_VC_FAIL_RUN_TIMEOUT;
+        fprintf(stderr, "goldpath run: interrupted after %.1f s: %llu of %u clients had finished; "
+                        "the report is partial\n",
+                run->wall_s, (unsigned long long)(run->n_clients - unfinished), run->n_clients);
+        exit_code = GP_CLI_EXIT_INTERRUPTED;
+    }
+    if (run->events_out) {
+        gp_events_end(run, exit_code);
+        bool bad = gp_events_error(run) != 0;
+        bad |= fclose(run->events_out) != 0;
+        run->events_out = NULL;
+        if (bad) {
+            fprintf(stderr, "goldpath run: --events %s: write failed\n", o.events);
+            if (exit_code != GP_CLI_EXIT_INTERRUPTED)
+                exit_code = 2;
+        }
+    }
 out:
+    if (run->events_out)
+        fclose(run->events_out);
     gp_run_free(run);
     free(run);
     free(sc);

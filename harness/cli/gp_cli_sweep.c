@@ -99,7 +99,8 @@ static int on_sweep_option(void *ctx, int id, const char *opt, const char *v)
     }
     /* a sweep runs in simulation: these are for goldpath run */
     if (strcmp(opt, "--mode") == 0 || strcmp(opt, "--url") == 0 ||
-        strcmp(opt, "--trace-client") == 0 || strcmp(opt, "--server-log") == 0) {
+        strcmp(opt, "--trace-client") == 0 || strcmp(opt, "--server-log") == 0 ||
+        strcmp(opt, "--events") == 0) {
         fprintf(stderr, "goldpath sweep: %s is not for sweeps (a sweep runs in simulation; "
                         "replay one point with goldpath run)\n", opt);
         return -1;

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "gp_run.h"
@@ -38,6 +39,11 @@ typedef struct gp_live_options {
     /* Called now and then with clients finished and total (may be NULL). */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* When set and non-zero (a signal handler sets it), the run stops within
+     * a fifth of a second, closes its sockets and is concluded as it stands
+     * (run->interrupted): the server stopped, its log read, the checks
+     * judged. */
+    const volatile sig_atomic_t *interrupt;
 } gp_live_options;
 
 /* Wall-clock figures of a live run that gp_run does not hold. */

@@ -150,7 +150,10 @@ static void tick(uv_timer_t *timer)
                           lv->run->n_clients);
         lv->next_progress_ms = now + 250;
     }
-    if (over(lv) || lv->nomem || now >= lv->sc->limits.run_timeout_ms) {
+    bool interrupted = lv->opt->interrupt && *lv->opt->interrupt;
+    if (interrupted)
+        lv->run->interrupted = true;
+    if (over(lv) || lv->nomem || interrupted || now >= lv->sc->limits.run_timeout_ms) {
         lv->stop = true;
         uv_stop(&lv->loop);
         return;
@@ -163,6 +166,8 @@ static void tick(uv_timer_t *timer)
         next = lv->next_sample_ms;
     if (lv->sc->limits.run_timeout_ms < next)
         next = lv->sc->limits.run_timeout_ms;
+    if (lv->opt->interrupt && now + 200 < next)
+        next = now + 200; /* look at the interrupt flag now and then */
     gp_live_wake(lv, next);
 }
 

@@ -2,6 +2,7 @@
  * to the client or the judge and accounts, once, for what changed. */
 #define _GNU_SOURCE /* memmem */
 #include "gp_drive.h"
+#include "gp_events.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -89,6 +90,7 @@ static void account(gp_run *run, uint32_t i, before b)
             run->completed++;
         gp_run_tracef(run, i, "client outcome: %s%s%s", gp_vc_outcome_name(c->outcome),
                       c->failure ? " - " : "", c->failure ? gp_vc_failure_text(c->failure) : "");
+        gp_events_client(run, i, c->t_done);
     }
 }
 

@@ -1,6 +1,7 @@
 /* gp_run.c: a run's bookkeeping -- the per-client arrays, the fault table and
  * ledger, latency samples, the timeline, replay commands and traces. */
 #include "gp_run.h"
+#include "gp_events.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,6 +145,7 @@ int gp_run_add_row(gp_run *run, const gp_timeline_row *row)
         run->timeline_cap = cap;
     }
     run->timeline[run->timeline_len++] = *row;
+    gp_events_bucket(run, row);
     return GP_OK;
 }
 

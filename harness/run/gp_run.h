@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gp_codec.h"
 #include "gp_judge.h"
@@ -185,6 +186,9 @@ typedef struct gp_run {
     char scenario_arg[1024];  /* SCENARIO as given on the command line */
     char overrides[2048];     /* " --set a=b ..." as given, for replay commands */
     const char *mode;         /* "sim" or "live" */
+    /* --events: one JSON object per line, per client outcome and per time
+     * bucket, written as the run goes (gp_events.h); NULL: none */
+    FILE *events_out;
     uint32_t n_clients;
     gp_vclient *clients;
     gp_vc_shared *sh;         /* the driver's, for the calls of gp_drive.h */

@@ -380,6 +380,12 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
                 free(ev.ptr);
             break;
         }
+        if (opt->interrupt && *opt->interrupt) {
+            run->interrupted = true;
+            if (ev.kind != EV_SERVER_TIMER)
+                free(ev.ptr);
+            break;
+        }
         assert(ev.at_ms >= s.now); /* virtual time never goes back */
         s.now = ev.at_ms;
         dispatch(&s, &ev);
@@ -398,7 +404,7 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
     }
     /* every client settled unless the run timed out */
     assert(run->pending == 0 || s.now >= run->sc.limits.run_timeout_ms ||
-           gp_eventq_peek(&s.q) != NULL);
+           gp_eventq_peek(&s.q) != NULL || run->interrupted);
     sample(&s); /* the last, partial bucket */
     run->end_ms = s.now;
     read_server(&s);

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "gp_run.h"
@@ -38,6 +39,9 @@ typedef struct gp_sim_options {
      * ERROR line either way. */
     FILE *server_log;
     gp_log_level server_log_level;
+    /* When set and non-zero (a signal handler sets it), the run stops at the
+     * next event and is concluded as it stands (run->interrupted). */
+    const volatile sig_atomic_t *interrupt;
 } gp_sim_options;
 
 /* The Unix time (ms) of virtual time 0: fixed, so tokens and ids repeat. */

@@ -31,7 +31,8 @@ import sys
 import xml.etree.ElementTree as ET
 import zlib
 
-RUN_PLOTS = ["success_rate", "states", "latency_cdf", "transitions", "faults"]
+RUN_PLOTS = ["success_rate", "states", "throughput", "latency_over_time", "latency_cdf",
+             "transitions", "faults"]
 SWEEP_PLOTS = ["sweep_transition_success_rate", "sweep_completion_rate"]
 GNUPLOT_MISSING = "goldpath: gnuplot not found; plots skipped (apt-get install gnuplot-nox)"
 
@@ -187,7 +188,10 @@ def mode_run(goldpath, src, work):
     page = check_page(golden) or ""
     for name, status in summary_cases(golden):
         check(name in page, "report.html does not name the check " + name)
-    check("goldpath run " in page, "report.html has no replay command")
+    # a passing run shows no replay command (only failed checks do); its
+    # replay.txt is linked
+    check("goldpath run " not in page, "report.html of a passing run shows a replay command")
+    check('href="replay.txt"' in page, "report.html does not link replay.txt")
     check_junit(golden + ".xml", summary_cases(golden))
 
     # A bug scenario whose bug is caught passes: its expected violations are

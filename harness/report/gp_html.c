@@ -2,10 +2,22 @@
 #include "gp_html.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "gp_esc.h"
+
+/* The project's version, from CMake (harness/report/CMakeLists.txt): the
+ * one `goldpath --version` prints. */
+#ifndef GP_VERSION
+#define GP_VERSION "0.0.0"
+#endif
+
+const char *gp_html_version(void)
+{
+    return GP_VERSION;
+}
 
 static const char style[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
@@ -24,7 +36,9 @@ static const char style[] =
     ".skipped{background:#f0f0f0;color:#666}\n"
     ".badge{display:inline-block;padding:.15em .6em;border-radius:.3em}\n"
     ".nw{white-space:nowrap}.muted{color:#777}.note{background:#fff8e1;border:1px solid #f0dc9a;padding:.5em}\n"
-    "figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}\n"
+    "figure{margin:1em 0}figure img{width:100%;max-width:100%;height:auto;border:1px solid #eee}\n"
+    "code.cmd{overflow-wrap:anywhere}.flag{white-space:nowrap}\n"
+    ".edited{background:#fff3cd;color:#7a5b00;font-weight:bold;font-size:.85em}\n"
     "figcaption{font-size:.9em;color:#555}\n";
 
 void gp_html_begin(FILE *f, const char *title)
@@ -38,9 +52,63 @@ void gp_html_begin(FILE *f, const char *title)
 
 void gp_html_end(FILE *f)
 {
-    fputs("<p class=\"muted\">Written by goldpath. This page and the files next to it open "
-          "from disk; it loads nothing else.</p>\n</body>\n</html>\n",
+    fputs("<p class=\"muted\">Written by goldpath " GP_VERSION ". This page and the files next "
+          "to it open from disk; it loads nothing else.</p>\n</body>\n</html>\n",
           f);
+}
+
+/* The next word of a shell command at *p (a single-quoted part may hold
+ * spaces), as [start, end); false at the end. */
+static bool next_word(const char **p, const char **start, const char **end)
+{
+    const char *s = *p;
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return false;
+    *start = s;
+    bool quoted = false;
+    for (; *s && (quoted || *s != ' '); s++)
+        if (*s == '\'')
+            quoted = !quoted;
+    *end = s;
+    *p = s;
+    return true;
+}
+
+static void write_span(FILE *f, const char *a, const char *b)
+{
+    char buf[2048];
+    size_t n = (size_t)(b - a) < sizeof(buf) - 1 ? (size_t)(b - a) : sizeof(buf) - 1;
+    memcpy(buf, a, n);
+    buf[n] = '\0';
+    gp_esc_xml(f, buf);
+}
+
+void gp_html_command(FILE *f, const char *cmd)
+{
+    fputs("<code class=\"cmd\">", f);
+    const char *p = cmd, *a, *b, *c, *d;
+    bool first = true;
+    while (next_word(&p, &a, &b)) {
+        fputs(first ? "" : " ", f);
+        first = false;
+        const char *q = p;
+        /* an option and its value stay on one line: --seed 5 */
+        if (a[0] == '-' && next_word(&q, &c, &d) && c[0] != '-') {
+            fputs("<span class=\"flag\">", f);
+            write_span(f, a, d);
+            fputs("</span>", f);
+            p = q;
+        } else if (a[0] == '-') {
+            fputs("<span class=\"flag\">", f);
+            write_span(f, a, b);
+            fputs("</span>", f);
+        } else {
+            write_span(f, a, b);
+        }
+    }
+    fputs("</code>", f);
 }
 
 bool gp_html_exists(const char *dir, const char *name)

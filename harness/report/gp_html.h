@@ -12,6 +12,9 @@
 void gp_html_begin(FILE *f, const char *title);
 void gp_html_end(FILE *f);
 
+/* goldpath's version ("0.1.0"), as `goldpath --version` prints it. */
+const char *gp_html_version(void);
+
 /* True when DIR/NAME exists as a regular file. */
 bool gp_html_exists(const char *dir, const char *name);
 
@@ -24,6 +27,11 @@ void gp_html_pre_file(FILE *f, const char *dir, const char *name);
 
 /* A link to DIR/NAME (escaped) when the file exists; nothing otherwise. */
 void gp_html_file_link(FILE *f, const char *dir, const char *name, const char *what);
+
+/* A shell command in <code class="cmd">, escaped, each option kept on one
+ * line with its value (<span class="flag">--seed 5</span>): a command that
+ * wraps in a narrow cell never breaks inside a flag. */
+void gp_html_command(FILE *f, const char *cmd);
 
 /* <td> with escaped text, and with a class. */
 void gp_html_td(FILE *f, const char *text);

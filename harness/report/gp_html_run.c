@@ -73,22 +73,58 @@ static void row_figure(FILE *f, const char *name, const char *fmt, ...)
     fputs("</tr>\n", f);
 }
 
-static void section_summary(FILE *f, json_t *s, json_t *sc, const char *replay)
+/* The scenario's description, flagged when the command line changed values
+ * it was written for (summary.json's changed_from_file). */
+static void description(FILE *f, json_t *s, json_t *sc)
+{
+    const char *desc = jstr(sc, "description");
+    json_t *changed = json_object_get(s, "changed_from_file");
+    if (!*desc)
+        return;
+    fputs("<p>", f);
+    gp_esc_xml(f, desc);
+    fputs("</p>\n", f);
+    if (json_array_size(changed) == 0)
+        return;
+    fputs("<p><span class=\"badge edited\">edited</span> The description above was written "
+          "for the scenario file; this run changed ",
+          f);
+    size_t i;
+    json_t *c;
+    json_array_foreach(changed, i, c) {
+        fputs(i ? ", <code>" : "<code>", f);
+        gp_esc_xml(f, jstr(c, "field"));
+        fputs("</code> ", f);
+        gp_esc_xml(f, jstr(c, "file"));
+        fputs(" &rarr; ", f);
+        gp_esc_xml(f, jstr(c, "run"));
+    }
+    fputs(" (<code>--set</code>, <code>--seed</code>, <code>--clients</code>).</p>\n", f);
+}
+
+/* A JSON file of the folder (perf.json, live.json), or an empty object. */
+static json_t *load_or_empty(const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    json_t *j = json_load_file(path, 0, NULL);
+    return json_is_object(j) ? j : (json_decref(j), json_object());
+}
+
+static void section_summary(FILE *f, const char *dir, json_t *s, json_t *sc, const char *replay)
 {
     bool passed = json_is_true(json_object_get(s, "passed"));
     fputs("<h1>goldpath run: ", f);
     gp_esc_xml(f, jstr(s, "scenario"));
     fprintf(f, " <span class=\"badge %s\">%s</span></h1>\n", passed ? "passed" : "failed",
             passed ? "PASSED" : "FAILED");
-    const char *desc = jstr(sc, "description");
-    if (*desc) {
-        fputs("<p>", f);
-        gp_esc_xml(f, desc);
+    description(f, s, sc);
+    if (!passed) { /* replay commands where something failed, only */
+        fputs("<p>Replay this run: ", f);
+        gp_html_command(f, replay);
         fputs("</p>\n", f);
     }
-    fputs("<p>Replay this run: <code>", f);
-    gp_esc_xml(f, replay);
-    fputs("</code></p>\n<p class=\"muted\"><a href=\"#checks\">checks</a> &middot; "
+    fputs("<p class=\"muted\"><a href=\"#checks\">checks</a> &middot; "
           "<a href=\"#expectations\">expectations</a> &middot; <a href=\"#log\">log</a> &middot; "
           "<a href=\"#facts\">facts</a> &middot; "
           "<a href=\"#plots\">plots</a> &middot; <a href=\"#latency\">latency</a> &middot; "
@@ -110,6 +146,20 @@ static void section_summary(FILE *f, json_t *s, json_t *sc, const char *replay)
     char seed[32];
     seed_text(s, seed, sizeof(seed));
     row_figure(f, "mode, seed", "%s, %s", jstr(s, "mode"), seed);
+    row_figure(f, "goldpath version", "%s", gp_html_version());
+    if (strcmp(jstr(s, "mode"), "live") == 0) {
+        /* a live run happened at a time, against a server: say which (a
+         * simulated page has no wall clock: the same seed, the same page) */
+        json_t *perf = load_or_empty(dir, "perf.json"), *live = load_or_empty(dir, "live.json");
+        row_figure(f, "started (UTC)", "%s", *jstr(perf, "started_utc") ? jstr(perf, "started_utc")
+                                                                         : "not recorded");
+        row_figure(f, "target URL", "%s%s", *jstr(live, "url") ? jstr(live, "url") : "not recorded",
+                   json_is_true(json_object_get(live, "server_started"))
+                       ? " (a goldpath-server started for this run)" : "");
+        row_figure(f, "wall time", "%.3f s", json_number_value(json_object_get(perf, "wall_s")));
+        json_decref(perf);
+        json_decref(live);
+    }
     row_figure(f, "server bugs switched on", "%s", bug_list[0] ? bug_list : "none (the fixed server)");
     row_figure(f, "clients", "%lld: %lld ready, %lld of %lld expected completed", jint(c, "total"),
                jint(c, "ready"), jint(c, "completed"), jint(c, "expected_to_complete"));
@@ -180,16 +230,13 @@ static void results_table(FILE *f, json_t *list, const char *replay, const char 
                 fputs(": ", f);
                 gp_esc_xml(f, jstr(e, "reason"));
             }
-            fputs("):<br><code>", f);
-            gp_esc_xml(f, jstr(e, "replay"));
-            fputs("</code>", f);
+            fputs("):<br>", f);
+            gp_html_command(f, jstr(e, "replay"));
             for (size_t k = 1; k < json_array_size(ex); k++)
                 fprintf(f, "%s%lld", k == 1 ? "<br>also clients " : ", ",
                         jint(json_array_get(ex, k), "client"));
         } else if (strcmp(cls, "failed") == 0) {
-            fputs("<code>", f);
-            gp_esc_xml(f, replay);
-            fputs("</code>", f);
+            gp_html_command(f, replay);
         }
         fputs("</td></tr>\n", f);
     }
@@ -376,7 +423,7 @@ static bool attempted_row(const gp_csv *t, size_t r)
     return gp_csv_num(t, r, gp_csv_col(t, "attempted")) > 0;
 }
 
-static void section_files(FILE *f, const char *dir)
+static void section_files(FILE *f, const char *dir, json_t *sc)
 {
     static const char *const files[][2] = {
         {"summary.json", "scenario, seed, counts, checks, expectations, facts, log signatures, latency"},
@@ -384,10 +431,12 @@ static void section_files(FILE *f, const char *dir)
         {"scenario.json", "the scenario as run, every field"},
         {"timeline.csv", "per time bucket: steps attempted and succeeded, connections per state"},
         {"connections.csv", "one row per client"},
+        {"clients_timeline.csv", "per time bucket: opened, ready, completed; time to ready and to completed (p50, p95, p99)"},
+        {"live.json", "the live run: target URL, the server's CPU and memory (wall clock)"},
         {"faults.csv", "the fault ledger"},
         {"transitions.csv", "lifecycle steps per from/to pair"},
         {"perf.json", "wall-clock figures (differ from run to run)"},
-        {"latency_cdf.csv", "derived: time to ready and to completed, cumulative"},
+        {"latency_cdf.csv", "time to ready and to completed, cumulative shares of all clients"},
         {"heatmap.csv", "derived: transitions.csv as a grid"},
         {"plots.gp", "the gnuplot script of the plots (cd here; gnuplot plots.gp)"},
         {GP_REPLAY_FILE, "the command that replays this run"},
@@ -395,6 +444,9 @@ static void section_files(FILE *f, const char *dir)
     fputs("<h2 id=\"files\">Files</h2>\n<ul>\n", f);
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         gp_html_file_link(f, dir, files[i][0], files[i][1]);
+    if (json_is_false(json_object_get(json_object_get(sc, "report"), "connections_csv")))
+        fputs("<li><code>connections.csv</code> &mdash; not written (<code>report.connections_csv: "
+              "false</code>)</li>\n", f);
     fputs("</ul>\n", f);
 }
 
@@ -423,7 +475,7 @@ int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t
     seed_text(s, seed, sizeof(seed));
     snprintf(title, sizeof(title), "goldpath: %s (seed %s)", jstr(s, "scenario"), seed);
     gp_html_begin(f, title);
-    section_summary(f, s, sc, replay);
+    section_summary(f, dir, s, sc, replay);
     section_checks(f, s, replay);
     section_log(f, s);
     section_facts(f, s);
@@ -437,7 +489,7 @@ int gp_html_run_write(const char *dir, const char *plots_note, char *err, size_t
           "observed to attempt; legal by the harness's own table; failed: refused.</p>\n",
           f);
     csv_table(f, dir, "transitions.csv", 5, attempted_row, "No lifecycle step was attempted.");
-    section_files(f, dir);
+    section_files(f, dir, sc);
     fputs("<h2 id=\"scenario\">Scenario as run</h2>\n", f);
     gp_html_pre_file(f, dir, "scenario.json");
     gp_html_end(f);

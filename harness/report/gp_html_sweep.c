@@ -101,8 +101,8 @@ static void section_points(FILE *f, const char *dir, json_t *m)
     fputs("<h2>Points</h2>\n<p class=\"muted\">Rates: the mean over the seeds, and below it min "
           "to max. A run "
           "passes when every check of the scenario holds; failed checks are counted over the "
-          "seeds. The replay command reruns one seed (the first that failed a check, else the "
-          "first).</p>\n",
+          "seeds. Where a check failed, the replay command reruns the first seed that failed "
+          "it.</p>\n",
           f);
     if (gp_csv_load(&t, path, err, sizeof(err)) != 0) {
         fputs("<p class=\"note\">", f);
@@ -137,9 +137,11 @@ static void section_points(FILE *f, const char *dir, json_t *m)
             fprintf(f, "</code> &times;%lld</span>", (long long)json_integer_value(n));
             any = true;
         }
-        fputs(any ? "</td><td class=\"replay\"><code>" : "none</td><td class=\"replay\"><code>", f);
-        gp_esc_xml(f, jstr(d, "replay"));
-        fputs("</code></td></tr>\n", f);
+        /* a replay command where a check failed, only */
+        fputs(any ? "</td><td class=\"replay\">" : "none</td><td class=\"replay\">", f);
+        if (any)
+            gp_html_command(f, jstr(d, "replay"));
+        fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
     gp_csv_free(&t);

@@ -87,24 +87,25 @@ static int read_latencies(FILE *in, const char *path, lat_vec *ready, lat_vec *d
     return rc;
 }
 
-static void write_cdf(FILE *out, lat_vec *ready, lat_vec *done, unsigned long long clients)
+void gp_plot_data_write_cdf(FILE *out, double *ready, size_t n_ready, double *done,
+                            size_t n_done, unsigned long long clients)
 {
-    if (ready->n > 1) /* qsort's base must not be NULL, even for 0 items */
-        qsort(ready->v, ready->n, sizeof(double), cmp_double);
-    if (done->n > 1)
-        qsort(done->v, done->n, sizeof(double), cmp_double);
+    if (n_ready > 1) /* qsort's base must not be NULL, even for 0 items */
+        qsort(ready, n_ready, sizeof(double), cmp_double);
+    if (n_done > 1)
+        qsort(done, n_done, sizeof(double), cmp_double);
     double total = clients ? (double)clients : 1.0;
     fprintf(out, "ms,ready,completed\n");
-    if (ready->n == 0 && done->n == 0)
+    if (n_ready == 0 && n_done == 0)
         fprintf(out, "0,0.000000,0.000000\n");
     size_t i = 0, j = 0;
-    while (i < ready->n || j < done->n) {
-        double x = i < ready->n ? ready->v[i] : done->v[j];
-        if (j < done->n && done->v[j] < x)
-            x = done->v[j];
-        while (i < ready->n && ready->v[i] <= x)
+    while (i < n_ready || j < n_done) {
+        double x = i < n_ready ? ready[i] : done[j];
+        if (j < n_done && done[j] < x)
+            x = done[j];
+        while (i < n_ready && ready[i] <= x)
             i++;
-        while (j < done->n && done->v[j] <= x)
+        while (j < n_done && done[j] <= x)
             j++;
         fprintf(out, "%.17g,%.6f,%.6f\n", x, (double)i / total, (double)j / total);
     }
@@ -129,7 +130,7 @@ int gp_plot_data_cdf(const char *dir, unsigned long long *clients, char *err, si
             snprintf(err, err_len, "%s: cannot write: %s", out_path, strerror(errno));
             rc = GP_ERR_IO;
         } else {
-            write_cdf(out, &ready, &done, *clients);
+            gp_plot_data_write_cdf(out, ready.v, ready.n, done.v, done.n, *clients);
             if (fclose(out) != 0) {
                 snprintf(err, err_len, "%s: cannot write: %s", out_path, strerror(errno));
                 rc = GP_ERR_IO;

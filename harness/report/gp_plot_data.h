@@ -7,6 +7,7 @@
 #define GP_PLOT_DATA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define GP_PLOT_STATES_MAX 16
 #define GP_PLOT_STATE_NAME_MAX 32
@@ -25,6 +26,11 @@ typedef struct gp_heatmap_info {
  * GP_ERR_IO with the reason in err. */
 int gp_plot_data_cdf(const char *dir, unsigned long long *clients, char *err,
                      size_t err_len);
+
+/* Writes latency_cdf.csv's content (above) to out from the ready and
+ * completed latencies (ms; sorted here, in place) of `clients` clients. */
+void gp_plot_data_write_cdf(FILE *out, double *ready, size_t n_ready, double *done,
+                            size_t n_done, unsigned long long clients);
 
 /* Reads DIR/transitions.csv and writes DIR/heatmap.csv with columns
  * from_index,to_index,attempted,failed,legal (a blank line after each from

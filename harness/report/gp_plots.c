@@ -15,8 +15,10 @@
 
 #include "gp_csv.h"
 #include "gp_esc.h"
+#include "gp_html.h"
 #include "gp_lifecycle.h"
 #include "gp_plot_data.h"
+#include "gp_plots_int.h"
 
 static const char *const stems[] = {
 #define GP_PLOT_STEM(e, stem, heading) stem,
@@ -43,23 +45,35 @@ const char *gp_plot_heading(gp_plot p)
 static const char *const state_colours[] = {"#d62728", "#ff7f0e", "#bcbd22", "#9467bd",
                                             "#2ca02c", "#8c564b", "#7f7f7f", "#17becf"};
 
-/* What the plots need to know about the folder's data. */
-typedef struct plot_ctx {
-    bool live;
-    double threshold;           /* expect.min_transition_success_rate */
-    double rate_min;            /* lowest bucket success rate */
-    bool state_col[GP_STATE_COUNT]; /* timeline.csv has this state's column */
-    unsigned long long clients;
-    gp_heatmap_info heat;
-    gp_csv faults;
-    bool fault_state_used[GP_PLOT_STATES_MAX + 1]; /* by faults.csv column - 3 */
-} plot_ctx;
-
 /* The lower end of a y axis for rates: a tenth below the lowest value. */
 static double rate_floor(double lo)
 {
     double f = floor((lo - 0.02) * 10.0) / 10.0;
     return f < 0 ? 0 : f > 0.9 ? 0.9 : f;
+}
+
+/* "SCENARIO, seed N, MODE, bugs: a, b" (or "fixed server"): what every
+ * title names. */
+static void describe_run(json_t *s, plot_ctx *cx)
+{
+    char seed[32], bugs[300] = "";
+    json_t *js = json_object_get(s, "seed");
+    if (json_is_integer(js))
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)json_integer_value(js));
+    else
+        snprintf(seed, sizeof(seed), "%s", json_string_value(js) ? json_string_value(js) : "?");
+    size_t i, used = 0;
+    json_t *b;
+    json_array_foreach(json_object_get(s, "bugs"), i, b) {
+        const char *name = json_string_value(b);
+        if (used < sizeof(bugs))
+            used += (size_t)snprintf(bugs + used, sizeof(bugs) - used, "%s%s", i ? ", " : "",
+                                     name ? name : "?");
+    }
+    const char *name = json_string_value(json_object_get(s, "scenario"));
+    const char *mode = json_string_value(json_object_get(s, "mode"));
+    snprintf(cx->context, sizeof(cx->context), "%s, seed %s, %s, %s%s", name ? name : "?", seed,
+             mode ? mode : "sim", bugs[0] ? "bugs on: " : "fixed server (no bug on)", bugs);
 }
 
 static int read_meta(const char *dir, plot_ctx *cx, char *err, size_t err_len)
@@ -74,6 +88,15 @@ static int read_meta(const char *dir, plot_ctx *cx, char *err, size_t err_len)
     }
     const char *mode = json_string_value(json_object_get(s, "mode"));
     cx->live = mode && strcmp(mode, "live") == 0;
+    describe_run(s, cx);
+    json_t *c = json_object_get(s, "clients");
+    cx->clients = (unsigned long long)json_integer_value(json_object_get(c, "total"));
+    cx->ready = (unsigned long long)json_integer_value(json_object_get(c, "ready"));
+    cx->completed = (unsigned long long)json_integer_value(json_object_get(c, "completed"));
+    json_t *ev = json_object_get(s, "evidence");
+    cx->lifecycle = json_is_true(json_object_get(ev, "lifecycle"));
+    const char *why = json_string_value(json_object_get(ev, "missing_because"));
+    snprintf(cx->missing, sizeof(cx->missing), "%s", why ? why : "");
     json_decref(s);
     snprintf(path, sizeof(path), "%s/scenario.json", dir);
     json_t *sc = json_load_file(path, 0, &je);
@@ -101,13 +124,21 @@ static int read_timeline(const char *dir, plot_ctx *cx, char *err, size_t err_le
         return GP_ERR_IO;
     }
     cx->rate_min = 1.0;
-    for (size_t r = 0; r < t.nrows; r++)
-        if (gp_csv_num(&t, r, c_att) > 0 && gp_csv_num(&t, r, c_rate) < cx->rate_min)
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (gp_csv_num(&t, r, c_att) <= 0)
+            continue; /* no attempt: no rate (an empty cell) */
+        cx->buckets_attempted++;
+        if (gp_csv_num(&t, r, c_rate) < cx->rate_min)
             cx->rate_min = gp_csv_num(&t, r, c_rate);
+    }
     if (cx->threshold > 0 && cx->threshold < cx->rate_min)
         cx->rate_min = cx->threshold;
-    for (int st = 0; st < GP_STATE_COUNT; st++)
-        cx->state_col[st] = gp_csv_col(&t, gp_state_name((gp_state)st)) >= 0;
+    for (int st = 0; st < GP_STATE_COUNT; st++) {
+        int col = gp_csv_col(&t, gp_state_name((gp_state)st));
+        cx->state_col[st] = col >= 0;
+        for (size_t r = 0; col >= 0 && r < t.nrows; r++)
+            cx->state_seen |= gp_csv_num(&t, r, col) > 0;
+    }
     gp_csv_free(&t);
     return 0;
 }
@@ -129,18 +160,31 @@ static int read_faults(const char *dir, plot_ctx *cx, char *err, size_t err_len)
     return 0;
 }
 
-static const char *time_label(const plot_ctx *cx)
+/* Why no lifecycle step can be drawn. */
+static void no_steps(FILE *f, const plot_ctx *cx)
 {
-    return cx->live ? "time since the run started (s)" : "virtual time since the run started (s)";
+    char why[400];
+    if (!cx->lifecycle)
+        snprintf(why, sizeof(why), "no lifecycle step was observed: %s",
+                 cx->missing[0] ? cx->missing : "the run had no evidence of them");
+    else
+        snprintf(why, sizeof(why), "no lifecycle step was observed (%llu of %llu clients "
+                                   "opened a connection)", cx->opened, cx->clients);
+    gp_plots_empty(f, why);
 }
 
 static void body_success_rate(FILE *f, const plot_ctx *cx)
 {
-    fprintf(f, "set title 'Lifecycle transition success rate per time bucket (succeeded / attempted steps)'\n"
-               "set xlabel '%s'\nset ylabel 'success rate'\nset yrange [%.1f:1.02]\n"
+    gp_plots_title(f, "Lifecycle transition success rate per time bucket (succeeded / attempted "
+                      "steps; buckets without a step have no rate)", cx);
+    if (cx->buckets_attempted == 0) {
+        no_steps(f, cx);
+        return;
+    }
+    fprintf(f, "set xlabel '%s'\nset ylabel 'success rate'\nset yrange [%.1f:1.02]\n"
                "set ytics nomirror\nset y2tics\nset y2label 'steps attempted in the bucket'\n"
                "set y2range [0:*]\n",
-            time_label(cx), rate_floor(cx->rate_min));
+            gp_plots_time_label(cx), rate_floor(cx->rate_min));
     fprintf(f, "plot 'timeline.csv' using (column('t_ms')/1000.0):(column('attempted')) axes x1y2 "
                "with impulses lc rgb '#c0c0c0' title 'steps attempted', \\\n"
                "     '' using (column('t_ms')/1000.0):(column('attempted') > 0 ? "
@@ -154,10 +198,18 @@ static void body_success_rate(FILE *f, const plot_ctx *cx)
 
 static void body_states(FILE *f, const plot_ctx *cx)
 {
-    fprintf(f, "set title 'Connections per lifecycle state at the end of each time bucket (stacked)'\n"
-               "set xlabel '%s'\nset ylabel 'connections'\nset yrange [0:*]\n"
+    gp_plots_title(f, "Connections per lifecycle state at the end of each time bucket (stacked)",
+                   cx);
+    if (!cx->state_seen) {
+        if (cx->buckets_attempted == 0)
+            no_steps(f, cx);
+        else
+            gp_plots_empty(f, "no connection was open at the end of any time bucket");
+        return;
+    }
+    fprintf(f, "set xlabel '%s'\nset ylabel 'connections'\nset yrange [0:*]\n"
                "set style fill solid 0.85 noborder\n",
-            time_label(cx));
+            gp_plots_time_label(cx));
     /* Each curve is the sum of its state and every state below it, drawn
      * from the top of the stack down so that each fill covers the next. */
     bool first = true;
@@ -179,10 +231,21 @@ static void body_states(FILE *f, const plot_ctx *cx)
 
 static void body_latency(FILE *f, const plot_ctx *cx)
 {
-    fprintf(f, "set title 'Time to connection_ready and to the last request completed, as a share of all %llu clients'\n"
-               "set xlabel '%s since the client started'\nset ylabel 'share of all clients'\n"
+    char main[200];
+    snprintf(main, sizeof(main), "Time to connection_ready and to the last request completed, "
+                                 "as a share of all %llu clients", cx->clients);
+    gp_plots_title(f, main, cx);
+    if (cx->ready == 0 && cx->completed == 0) {
+        snprintf(main, sizeof(main), "0 of %llu clients reached connection_ready", cx->clients);
+        gp_plots_empty(f, main);
+        return;
+    }
+    if (cx->completed == 0)
+        fprintf(f, "set label 2 '0 of %llu clients completed the golden path' at graph 0.5,0.5 "
+                   "center font ',13' tc rgb '#a01515'\n", cx->clients);
+    fprintf(f, "set xlabel '%s since the client started'\nset ylabel 'share of all clients'\n"
                "set yrange [0:1.02]\nset xrange [0:*]\n",
-            cx->clients, cx->live ? "ms" : "virtual ms");
+            cx->live ? "ms" : "virtual ms");
     fprintf(f, "plot 'latency_cdf.csv' using 'ms':'ready' with steps lw 2 lc rgb '#1f77b4' "
                "title 'connection_ready received', \\\n"
                "     '' using 'ms':'completed' with steps lw 2 lc rgb '#2ca02c' "
@@ -200,18 +263,44 @@ static void state_tics(FILE *f, const char *axis, const gp_heatmap_info *h)
     fputs(")", f);
 }
 
+/* The heat map's colour key: counts at powers of ten on the log scale, the
+ * refused ones below 0 in red. */
+static void colour_key(FILE *f, double cb)
+{
+    fputs("set colorbox vertical user origin graph 1.03, graph 0 size character 2, graph 1\n"
+          "set cbtics font ',9' (",
+          f);
+    bool first = true;
+    for (int sign = -1; sign <= 1; sign += 2)
+        for (double n = 1;; n *= 10) {
+            double v = log10(1.0 + n);
+            if (v > cb + 1e-9)
+                break;
+            double at = sign < 0 ? -v : v;
+            fprintf(f, "%s'%.0f%s' %.6f", first ? "" : ", ", n, sign < 0 ? " refused" : "", at);
+            first = false;
+        }
+    fprintf(f, "%s'0' 0)\n", first ? "" : ", ");
+}
+
 static void body_transitions(FILE *f, const plot_ctx *cx)
 {
     const gp_heatmap_info *h = &cx->heat;
     double cb = log10(1.0 + (h->max_count > 1 ? h->max_count : 1));
-    fprintf(f, "set title \"Lifecycle steps attempted, by from and to state\\n"
-               "(blue: succeeded; red: failed, refused as illegal; colour on a log scale)\"\n");
+    gp_plots_title(f, "Lifecycle steps attempted, by from and to state (blue: applied; red: "
+                      "refused as illegal)", cx);
+    if (h->max_count <= 0) {
+        no_steps(f, cx);
+        return;
+    }
     state_tics(f, "xtics", h);
-    fputs(" rotate by 20 right font ',9' nomirror\n", f);
+    fputs(" rotate by 30 right font ',10' nomirror\n", f);
     state_tics(f, "ytics", h);
-    fputs(" font ',9' nomirror\n", f);
+    fputs(" font ',10' nomirror\n", f);
+    colour_key(f, cb);
     fprintf(f, "set tics scale 0\nset xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\n"
-               "set xlabel 'to state'\nset ylabel 'from state'\nunset colorbox\nunset key\n"
+               "set xlabel 'to state'\nset ylabel 'from state' offset -1,0\nunset key\n"
+               "set lmargin 22\nset bmargin 8\nset rmargin 16\n"
                "set grid noxtics noytics\nset cbrange [%.6f:%.6f]\n"
                "set palette defined (-1 '#de2d26', -0.001 '#fcae91', 0 '#ffffff', "
                "0.001 '#c6dbef', 1 '#4292c6')\n",
@@ -219,15 +308,16 @@ static void body_transitions(FILE *f, const plot_ctx *cx)
     fprintf(f, "plot 'heatmap.csv' using 'to_index':'from_index':(column('failed') > 0 ? "
                "-log10(1+column('failed')) : log10(1+column('attempted'))) with image pixels, \\\n"
                "     '' using 'to_index':'from_index':(column('failed') > 0 ? "
-               "sprintf(\"%%d\\n(%%d failed)\", column('attempted'), column('failed')) : "
+               "sprintf(\"%%d\\n%%d refused\", column('attempted'), column('failed')) : "
                "column('attempted') > 0 ? sprintf('%%d', column('attempted')) : '') "
-               "with labels font ',9'\n");
+               "with labels font ',8'\n");
 }
 
 static void body_faults(FILE *f, const plot_ctx *cx)
 {
-    fprintf(f, "set title 'Fault ledger: injected faults that fired, by the server-side state when they fired'\n"
-               "set ylabel 'times fired'\nset xlabel ''\nset yrange [0:*]\n"
+    gp_plots_title(f, "Fault ledger: injected faults that fired, by the server-side state when "
+                      "they fired", cx);
+    fprintf(f, "set ylabel 'times fired'\nset xlabel ''\nset yrange [0:*]\n"
                "set style data histograms\nset style histogram rowstacked\n"
                "set style fill solid 0.85 border -1\nset boxwidth 0.6\n"
                "set xtics rotate by -25 left nomirror\nset grid noxtics\n");
@@ -264,6 +354,12 @@ static void write_plot(FILE *f, gp_plot p, const plot_ctx *cx)
         case GP_PLOT_STATES:
             body_states(f, cx);
             break;
+        case GP_PLOT_THROUGHPUT:
+            gp_plots_body_throughput(f, cx);
+            break;
+        case GP_PLOT_LATENCY_TIME:
+            gp_plots_body_latency_time(f, cx);
+            break;
         case GP_PLOT_LATENCY_CDF:
             body_latency(f, cx);
             break;
@@ -286,8 +382,13 @@ int gp_plots_write_script(const char *dir, bool drawn[GP_PLOT_COUNT], char *err,
     int rc = read_meta(dir, &cx, err, err_len);
     if (rc == 0)
         rc = read_timeline(dir, &cx, err, err_len);
+    /* latency_cdf.csv comes with the run; folders older than that derive
+     * it from connections.csv */
+    unsigned long long clients = 0;
+    if (rc == 0 && !gp_html_exists(dir, "latency_cdf.csv"))
+        rc = gp_plot_data_cdf(dir, &clients, err, err_len);
     if (rc == 0)
-        rc = gp_plot_data_cdf(dir, &cx.clients, err, err_len);
+        cx.clients_timeline = gp_plots_read_clients(dir, &cx);
     if (rc == 0)
         rc = gp_plot_data_heatmap(dir, &cx.heat, err, err_len);
     if (rc == 0)
@@ -320,8 +421,7 @@ int gp_plots_write_script(const char *dir, bool drawn[GP_PLOT_COUNT], char *err,
 
 void gp_plots_remove_images(const char *dir, bool script)
 {
-    static const char *const derived[] = {"plots.gp", "plots.log", "latency_cdf.csv",
-                                          "heatmap.csv"};
+    static const char *const derived[] = {"plots.gp", "plots.log", "heatmap.csv"};
     char path[1200];
     for (int p = 0; p < GP_PLOT_COUNT; p++) {
         snprintf(path, sizeof(path), "%s/%s.png", dir, gp_plot_stem((gp_plot)p));

@@ -17,6 +17,7 @@
 #include "gp_checks.h"
 #include "gp_error.h"
 #include "gp_files.h"
+#include "gp_report_clients.h"
 
 static int write_text(const char *dir, const char *name, const char *text,
                       char *err, size_t err_len)
@@ -40,9 +41,12 @@ static int write_timeline(const gp_run *run, const char *dir, char *err, size_t 
     fprintf(f, ",active,ready_total,completed_total\n");
     for (size_t i = 0; i < run->timeline_len; i++) {
         const gp_timeline_row *r = &run->timeline[i];
-        fprintf(f, "%llu,%llu,%llu,%.6f", (unsigned long long)r->t_ms,
-                (unsigned long long)r->attempted, (unsigned long long)r->succeeded,
-                r->attempted ? (double)r->succeeded / (double)r->attempted : 1.0);
+        /* a bucket without an attempt has no success rate: an empty cell,
+         * never a 1.0 that no step earned */
+        fprintf(f, "%llu,%llu,%llu,", (unsigned long long)r->t_ms,
+                (unsigned long long)r->attempted, (unsigned long long)r->succeeded);
+        if (r->attempted)
+            fprintf(f, "%.6f", (double)r->succeeded / (double)r->attempted);
         for (int st = 0; st <= GP_STATE_PROCESSING_READY; st++)
             fprintf(f, ",%llu", (unsigned long long)r->by_state[st]);
         fprintf(f, ",%llu,%llu,%llu\n", (unsigned long long)r->active,
@@ -205,8 +209,12 @@ int gp_report_write(const gp_run *run, const char *dir, char *err, size_t err_le
     free(scenario);
     if (rc == GP_OK)
         rc = write_timeline(run, dir, err, err_len);
-    if (rc == GP_OK)
+    /* report.connections_csv: false -- a row per client is too much for
+     * runs of millions; the plots need only gp_report_clients' files */
+    if (rc == GP_OK && run->sc.report.connections_csv)
         rc = write_connections(run, dir, err, err_len);
+    if (rc == GP_OK)
+        rc = gp_report_clients_write(run, dir, err, err_len);
     if (rc == GP_OK)
         rc = write_faults(run, dir, err, err_len);
     if (rc == GP_OK)

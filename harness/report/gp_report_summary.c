@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "gp_checks.h"
+#include "gp_error.h"
 #include "gp_json.h"
 
 static json_t *examples_json(const gp_run *run, const gp_check_result *r)
@@ -226,6 +227,56 @@ static bool all_caught(const gp_run *run)
     return all;
 }
 
+/* Appends to `out` every leaf of `run` (the scenario as run) that differs
+ * from `file` (the scenario file's own values), by dotted path. */
+static void diff_leaves(json_t *file, json_t *run, const char *prefix, json_t *out)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(run, key, v) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", key);
+        json_t *w = json_object_get(file, key);
+        if (json_is_object(v) && json_is_object(w)) {
+            diff_leaves(w, v, path, out);
+            continue;
+        }
+        if (w && json_equal(v, w))
+            continue;
+        char *was = w ? gp_json_dump(w, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+        char *now = gp_json_dump(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "field", path, "file",
+                                             was ? was : "", "run", now ? now : ""));
+        free(was);
+        free(now);
+    }
+}
+
+/* What the command line changed (--set, --seed, --clients, ...): each field
+ * whose value differs from the scenario file's own, so that the page can
+ * say the file's description was written for other values.  Empty when the
+ * file cannot be read again (a scenario built in code). */
+static json_t *changed_json(const gp_run *run)
+{
+    json_t *out = json_array();
+    gp_scenario *file = run->sc.path[0] ? malloc(sizeof(*file)) : NULL;
+    char err[256];
+    if (!file || gp_scenario_load(file, run->sc.path, err, sizeof(err)) != GP_OK) {
+        free(file);
+        return out;
+    }
+    char *a = gp_scenario_to_json(file), *b = gp_scenario_to_json(&run->sc);
+    json_t *ja = a ? json_loads(a, 0, NULL) : NULL, *jb = b ? json_loads(b, 0, NULL) : NULL;
+    if (ja && jb)
+        diff_leaves(ja, jb, "", out);
+    json_decref(ja);
+    json_decref(jb);
+    free(a);
+    free(b);
+    free(file);
+    return out;
+}
+
 char *gp_report_summary_json(const gp_run *run)
 {
     json_t *bugs = json_array();
@@ -248,6 +299,7 @@ char *gp_report_summary_json(const gp_run *run)
         "pending", (json_int_t)run->outcome[GP_VC_PENDING]);
     if (!root)
         return NULL;
+    json_object_set_new(root, "changed_from_file", changed_json(run));
     json_object_set_new(root, "violations", names_json(run, false));
     json_object_set_new(root, "expected_violations", names_json(run, true));
     json_object_set_new(root, "expected_violations_found", json_boolean(all_caught(run)));

@@ -88,7 +88,26 @@ static int read_layout(const char *dir, sweep_layout *lay, char *err, size_t err
     return 0;
 }
 
-static void body(FILE *f, gp_sweep_plot m, const sweep_layout *lay, json_t *meta)
+/* "bugs on: a, b", "fixed server (no bug on)", or, with --compare, that
+ * the variants (in the key) set them: what the title says of the server. */
+static void bugs_text(json_t *meta, json_t *scenario, char *out, size_t out_len)
+{
+    char bugs[300] = "";
+    size_t i, used = 0;
+    json_t *b;
+    json_array_foreach(json_object_get(json_object_get(scenario, "server"), "bugs"), i, b)
+        if (used < sizeof(bugs))
+            used += (size_t)snprintf(bugs + used, sizeof(bugs) - used, "%s%s", i ? ", " : "",
+                                     json_string_value(b) ? json_string_value(b) : "?");
+    if (json_is_true(json_object_get(meta, "compare")))
+        snprintf(out, out_len, "%s%s; each variant (key) may change them",
+                 bugs[0] ? "bugs on: " : "fixed server", bugs);
+    else
+        snprintf(out, out_len, "%s%s", bugs[0] ? "bugs on: " : "fixed server (no bug on)", bugs);
+}
+
+static void body(FILE *f, gp_sweep_plot m, const sweep_layout *lay, json_t *meta,
+                 const char *bugs)
 {
     const char *field = json_string_value(json_object_get(meta, "field"));
     const char *scenario = json_string_value(json_object_get(meta, "scenario"));
@@ -103,8 +122,10 @@ static void body(FILE *f, gp_sweep_plot m, const sweep_layout *lay, json_t *meta
     gp_esc_gnuplot(f, field ? field : "?");
     fputs("'.\"\\n\".'", f); /* a newline: only double quotes interpret \n */
     gp_esc_gnuplot(f, scenario ? scenario : "?");
-    fprintf(f, ": %lld seed%s per value; line = mean, band and bars = min to max'\n", seeds,
-            seeds == 1 ? "" : "s");
+    long long seed0 = (long long)json_integer_value(json_object_get(meta, "first_seed"));
+    fprintf(f, ", seeds %lld..%lld per value, sim, ", seed0, seed0 + seeds - 1);
+    gp_esc_gnuplot(f, bugs);
+    fputs("'.\"\\n\".'line = mean over the seeds, band and bars = min to max'\n", f);
     fputs("set xlabel '", f);
     gp_esc_gnuplot(f, field ? field : "?");
     fprintf(f, "'\nset ylabel '%s'\nset yrange [%.1f:1.02]\nset autoscale xfix\n"
@@ -149,6 +170,11 @@ int gp_sweep_plot_write_script(const char *dir, char *err, size_t err_len)
         snprintf(err, err_len, "%s: %s", path, je.text);
         return GP_ERR_IO;
     }
+    char bugs[400];
+    snprintf(path, sizeof(path), "%s/scenario.json", dir);
+    json_t *scenario = json_load_file(path, 0, NULL);
+    bugs_text(meta, scenario, bugs, sizeof(bugs));
+    json_decref(scenario);
     snprintf(path, sizeof(path), "%s/sweep.gp", dir);
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -164,7 +190,7 @@ int gp_sweep_plot_write_script(const char *dir, char *err, size_t err_len)
             fprintf(f, "\n# %s (%s)\nreset\nset datafile separator ','\nset datafile columnheaders\n"
                        "set grid\nset key below height 1\n%s\nset output '%s.%s'\n",
                     stems[m], terms[t][1], terms[t][0], stems[m], terms[t][1]);
-            body(f, (gp_sweep_plot)m, &lay, meta);
+            body(f, (gp_sweep_plot)m, &lay, meta, bugs);
         }
     fputs("\nset output\n", f);
     json_decref(meta);

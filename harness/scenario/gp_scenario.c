@@ -176,6 +176,9 @@ static void expected(const field *f, char *out, size_t n)
         join(f->names, (size_t)f->max, "\"", names, sizeof(names));
         snprintf(out, n, "one of %s", names);
         break;
+    case FK_BOOL:
+        snprintf(out, n, "true or false");
+        break;
     case FK_LATENCY:
         join(gp_latency_names, GP_LATENCY_COUNT, "\"", names, sizeof(names));
         snprintf(out, n, "one of %s", names);
@@ -523,6 +526,11 @@ static int apply_leaf(const ctx *cx, gp_scenario *sc, const field *f, const json
             return bad_json(cx, f->path, f, v);
         *(int *)gp_field_at(sc, f) = i;
         return GP_OK;
+    case FK_BOOL:
+        if (!json_is_boolean(v))
+            return bad_json(cx, f->path, f, v);
+        *(bool *)gp_field_at(sc, f) = json_is_true(v);
+        return GP_OK;
     }
     return fail(cx, GP_ERR_INVALID_ARG, f->path, "unsupported field kind");
 }
@@ -633,6 +641,8 @@ static int check_field(const ctx *cx, const gp_scenario *sc, const field *f)
                                 "check \"%s\" listed twice", name);
         }
         return GP_OK;
+    case FK_BOOL:
+        return GP_OK; /* a bool holds nothing else */
     case FK_ENUM: {
         int e = *(const int *)p;
         snprintf(got, sizeof(got), "%d", e);

@@ -181,6 +181,7 @@ typedef struct gp_scenario {
 
     struct {
         uint32_t bucket_ms; /* report.bucket_ms: timeline.csv granularity */
+        bool connections_csv; /* report.connections_csv: write connections.csv (default true) */
     } report;
 
     struct {

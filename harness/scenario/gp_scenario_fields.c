@@ -211,6 +211,7 @@ const field gp_fields[] = {
     KIND("expect.log_signatures", FK_SIGS, expect),
     U32_ANY("expect.server_memory_per_connection_bytes", expect.server_memory_per_connection_bytes),
     U32_POS("report.bucket_ms", report.bucket_ms),
+    KIND("report.connections_csv", FK_BOOL, report.connections_csv),
     U32_POS("live.handshakes_in_flight", live.handshakes_in_flight),
     U32_ANY("live.source_addresses", live.source_addresses),
 };
@@ -255,5 +256,6 @@ void gp_scenario_defaults(gp_scenario *sc)
     sc->expect.min_transition_success_rate = 1.0;
     sc->expect.min_completion_rate = 1.0;
     sc->report.bucket_ms = 100;
+    sc->report.connections_csv = true;
     sc->live.handshakes_in_flight = 256;
 }

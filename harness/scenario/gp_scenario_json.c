@@ -56,6 +56,8 @@ static json_t *field_json(const gp_scenario *sc, const field *f)
         }
         return a;
     }
+    case FK_BOOL:
+        return json_boolean(*(const bool *)p);
     case FK_ENUM: {
         int e = *(const int *)p;
         return e >= 0 && (uint64_t)e < f->max ? json_string(f->names[e]) : NULL;

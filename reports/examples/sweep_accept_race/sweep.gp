@@ -9,7 +9,7 @@ set grid
 set key below height 1
 set terminal pngcairo noenhanced size 900,500
 set output 'sweep_transition_success_rate.png'
-set title 'Transition success rate against faults.accept_race'."\n".'accept_race: 3 seeds per value; line = mean, band and bars = min to max'
+set title 'Transition success rate against faults.accept_race'."\n".'accept_race, seeds 1..3 per value, sim, fixed server; each variant (key) may change them'."\n".'line = mean over the seeds, band and bars = min to max'
 set xlabel 'faults.accept_race'
 set ylabel 'Transition success rate'
 set yrange [0.8:1.02]
@@ -31,7 +31,7 @@ set grid
 set key below height 1
 set terminal svg noenhanced size 900,500 background '#ffffff'
 set output 'sweep_transition_success_rate.svg'
-set title 'Transition success rate against faults.accept_race'."\n".'accept_race: 3 seeds per value; line = mean, band and bars = min to max'
+set title 'Transition success rate against faults.accept_race'."\n".'accept_race, seeds 1..3 per value, sim, fixed server; each variant (key) may change them'."\n".'line = mean over the seeds, band and bars = min to max'
 set xlabel 'faults.accept_race'
 set ylabel 'Transition success rate'
 set yrange [0.8:1.02]
@@ -53,10 +53,10 @@ set grid
 set key below height 1
 set terminal pngcairo noenhanced size 900,500
 set output 'sweep_completion_rate.png'
-set title 'Golden-path completion rate against faults.accept_race'."\n".'accept_race: 3 seeds per value; line = mean, band and bars = min to max'
+set title 'Golden-path completion rate against faults.accept_race'."\n".'accept_race, seeds 1..3 per value, sim, fixed server; each variant (key) may change them'."\n".'line = mean over the seeds, band and bars = min to max'
 set xlabel 'faults.accept_race'
 set ylabel 'Golden-path completion rate'
-set yrange [0.4:1.02]
+set yrange [0.5:1.02]
 set autoscale xfix
 set offsets graph 0.03, graph 0.03, 0, 0
 set style fill transparent solid 0.18 noborder
@@ -75,10 +75,10 @@ set grid
 set key below height 1
 set terminal svg noenhanced size 900,500 background '#ffffff'
 set output 'sweep_completion_rate.svg'
-set title 'Golden-path completion rate against faults.accept_race'."\n".'accept_race: 3 seeds per value; line = mean, band and bars = min to max'
+set title 'Golden-path completion rate against faults.accept_race'."\n".'accept_race, seeds 1..3 per value, sim, fixed server; each variant (key) may change them'."\n".'line = mean over the seeds, band and bars = min to max'
 set xlabel 'faults.accept_race'
 set ylabel 'Golden-path completion rate'
-set yrange [0.4:1.02]
+set yrange [0.5:1.02]
 set autoscale xfix
 set offsets graph 0.03, graph 0.03, 0, 0
 set style fill transparent solid 0.18 noborder

@@ -86,13 +86,14 @@ mkdir -p jail/a/b
 sed 's|"name": "golden_path"|"name": "../../../escaped/evil"|' "$scen" > jail/a/b/evil.json
 (cd jail/a/b && "$goldpath" run evil.json --clients 10 --quiet --no-plots >/dev/null 2>&1) ||
     fail "the run of a scenario with a path in its name failed"
-[ -e escaped ] && fail "a scenario name wrote outside reports/ (escaped/)"
-[ -e jail/escaped ] && fail "a scenario name wrote outside reports/ (jail/escaped/)"
+outside=$(find . -name summary.json -path '*evil*' ! -path './jail/a/b/reports/*' | head -1)
+[ -z "$outside" ] || fail "a scenario name wrote outside reports/: $outside"
 found=$(find jail/a/b/reports/runs -name summary.json | wc -l)
 [ "$found" -eq 1 ] || fail "the run's folder is not under reports/runs/ ($found summary.json)"
 (cd jail/a/b && "$goldpath" sweep evil.json --vary clients.count=5:10:5 --seeds 1 --quiet \
     --no-plots >/dev/null 2>&1) || fail "the sweep of a scenario with a path in its name failed"
-[ -e escaped ] && fail "a sweep's scenario name wrote outside reports/"
+outside=$(find . -name sweep.json -path '*evil*' ! -path './jail/a/b/reports/*' | head -1)
+[ -z "$outside" ] || fail "a sweep's scenario name wrote outside reports/: $outside"
 found=$(find jail/a/b/reports/sweeps -name sweep.json | wc -l)
 [ "$found" -eq 1 ] || fail "the sweep's folder is not under reports/sweeps/"
 

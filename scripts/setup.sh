@@ -24,6 +24,12 @@ GP_PACKAGES=(
   "python3:/usr/bin/python3"
   "python3-websockets:/usr/lib/python3/dist-packages/websockets/__init__.py"
   "binutils:/usr/bin/nm"
+  "help2man:/usr/bin/help2man"
+  "man-db:/usr/bin/man"
+  "openssl:/usr/bin/openssl"
+  "prometheus:/usr/bin/promtool"
+  "libxml2-utils:/usr/bin/xmllint"
+  "parallel:/usr/bin/parallel"
 )
 
 gp_missing_packages() {

@@ -49,16 +49,21 @@ gp_fuzz_build() {
         cmake --build "$dir" -j "$(nproc)" --target "$@" -- --no-print-directory >/dev/null
 }
 
-# Per-target libFuzzer flags.  fuzz_transitions' inputs are operation
-# sequences: 64 bytes is 15 to 30 operations (one of which fills the registry
-# past its first growth), enough for every lifecycle path of a few machines,
-# and short inputs keep it above 100,000 runs a second (docs/fuzzing.md).
-declare -A target_flags=(
-    [fuzz_transitions]="-max_len=64"
-    [fuzz_protocol]=""
-    [fuzz_scenario]=""
-    [fuzz_schedule]=""
-)
+# Per-target libFuzzer flags, from fuzz/<target>.options: the file OSS-Fuzz
+# and ClusterFuzzLite read (fuzz/build.sh copies it next to each fuzzer), so
+# the nightly fuzzes with the same dictionary and max_len
+# (fuzz/options_flags.sh).  fuzz_transitions' inputs are operation sequences:
+# max_len 64 is 15 to 30 operations (one of which fills the registry past its
+# first growth), enough for every lifecycle path of a few machines, and short
+# inputs keep it above 100,000 runs a second (docs/fuzzing.md).
+declare -A target_flags=()
+for gp_fuzz_t in fuzz_transitions fuzz_protocol fuzz_scenario fuzz_schedule; do
+    target_flags[$gp_fuzz_t]=""
+    if [[ -f $GP_ROOT/fuzz/$gp_fuzz_t.options ]]; then
+        target_flags[$gp_fuzz_t]=$("$GP_ROOT/fuzz/options_flags.sh" "$GP_ROOT/fuzz/$gp_fuzz_t.options" | tr '\n' ' ')
+    fi
+done
+unset gp_fuzz_t
 
 # ASan options while fuzzing: no allocation stacks (a tenth of fuzz_schedule's
 # time goes to recording them).  Detection is the same; a crash's replay
@@ -96,11 +101,12 @@ printf 'target\tseconds\texecs\texecs_per_s\tcov\tft\tcorpus_before\tcorpus_afte
 : >"$crashes_txt"
 status=0
 
-# The first line that says what went wrong when `bin` runs `input`.
+# The first line that says what went wrong when `bin` runs `input`.  The
+# output may hold raw bytes of the input (grep -a: text all the same).
 diagnose() {
     local bin=$1 input=$2 line
     line=$(timeout 60 "$bin" "$input" 2>&1 |
-        grep -m1 -E '^goldpath-fuzz:|^SUMMARY:|ERROR: libFuzzer|runtime error' || true)
+        grep -a -m1 -E '^goldpath-fuzz:|^SUMMARY:|ERROR: libFuzzer|runtime error' || true)
     echo "${line:-(did not reproduce in a single run)}"
 }
 
@@ -186,7 +192,7 @@ done
         echo "## Distinct diagnoses (of the first 20 per target)"
         echo
         echo '```'
-        grep '^  why:' "$crashes_txt" | sed 's/^  why: *//' | sort | uniq -c | sort -rn
+        grep -a '^  why:' "$crashes_txt" | sed 's/^  why: *//' | sort | uniq -c | sort -rn
         echo '```'
         echo
         echo "## Crashes, timeouts, leaks (with replay commands)"

@@ -30,6 +30,9 @@ GP_PACKAGES=(
   "prometheus:/usr/bin/promtool"
   "libxml2-utils:/usr/bin/xmllint"
   "parallel:/usr/bin/parallel"
+  "clang:/usr/bin/clang"
+  "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
+  "zip:/usr/bin/zip"
 )
 
 gp_missing_packages() {

@@ -20,6 +20,7 @@
 #include "gp_outq.h"
 #include "gp_server.h"
 #include "gp_srv_flags.h"
+#include "gp_srv_metrics.h"
 #include "gp_srv_timers.h"
 
 /* Largest payload queued for one connection (bytes): a hard stop, only
@@ -61,6 +62,11 @@ typedef struct gp_session {
     bool authed;                      /* reached AUTHENTICATED: not counted */
     size_t core_held;                 /* bytes handed to the core before accept */
     size_t preauth_charged;           /* what it counts in srv->preauth_bytes */
+    /* latency histograms (gp_srv_env.c): monotonic microseconds */
+    uint64_t opened_us;               /* ESTABLISHED */
+    uint64_t msg_rx_us;               /* the message being handed to the core */
+    bool ready_measured;              /* connection_ready seen (once) */
+    gp_srv_reqclock reqs;             /* its requests in flight */
     /* HTTP */
     char *http_body;
     size_t http_body_len;
@@ -102,6 +108,10 @@ typedef struct gp_srv {
     uint64_t rx_pauses_total;          /* reading paused by back-pressure */
     uint64_t slow_reader_closes_total; /* closed 1008 after --send-stall-ms */
     gp_srv_door_state door;
+    /* /metrics only the driver can compute (gp_srv_figures.c) */
+    gp_histo time_to_ready;            /* ESTABLISHED to connection_ready sent */
+    gp_histo request_duration;         /* agent_execution to its end sent */
+    uint64_t connections_closed_total; /* connections the core opened, closed */
     /* shutdown */
     int signals_handled;        /* signals seen by the loop so far */
     bool shutting_down;
@@ -116,6 +126,8 @@ typedef struct gp_srv {
 void gp_srv_env_init(gp_srv *srv);
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t gp_srv_mono_ms(void);
+/* Microseconds of CLOCK_MONOTONIC (the histograms' clock). */
+uint64_t gp_srv_mono_us(void);
 /* Frees what the timers hold (call after the lws context is gone). */
 void gp_srv_env_free(gp_srv *srv);
 /* Drops the timers of a connection the core has just closed. */
@@ -157,8 +169,10 @@ void gp_srv_flow_release(gp_srv *srv, gp_session *s);
 
 /* Append the driver's figures to /metrics' text or /health's JSON object.
  * Both take a malloc'd body and return it grown (NULL when out of memory,
- * the body freed). */
-char *gp_srv_figures_prometheus(const gp_srv *srv, char *body);
+ * the body freed).  /metrics also gets the build info, the latency
+ * histograms and the counters only the driver keeps; h is the core's
+ * snapshot the page was rendered from. */
+char *gp_srv_figures_prometheus(const gp_srv *srv, const gp_health *h, char *body);
 char *gp_srv_figures_json(const gp_srv *srv, char *body);
 
 /* ---- gp_srv_door.c ---- */

@@ -6,8 +6,9 @@
  * Timers go into gp_srv_timers on the monotonic clock, and ONE lws_sul is
  * scheduled for the earliest; when it fires every due timer is handed to the
  * core in (due, start order).  A connection's timers are dropped when it
- * closes (gp_srv_env_conn_closed), so churn leaves nothing queued.  send and close only queue: bytes leave in
- * LWS_CALLBACK_SERVER_WRITEABLE (gp_srv_ws.c). */
+ * closes (gp_srv_env_conn_closed), so churn leaves nothing queued.  send
+ * and close only queue: bytes leave in LWS_CALLBACK_SERVER_WRITEABLE
+ * (gp_srv_ws.c).  send also feeds the latency histograms (measure()). */
 #include <errno.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -27,6 +28,42 @@ uint64_t gp_srv_mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t gp_srv_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The histograms: a message the core has just queued may start or end an
+ * interval.  connection_ready ends the connection's time to ready (once);
+ * agent_started starts a request at the arrival of the message being
+ * handled (it is sent from inside gp_server_on_message); agent_completed
+ * and an AGENT_FAILED error end it. */
+static void measure(gp_srv *srv, gp_session *s, const char *data, size_t len)
+{
+    uint64_t key = 0, start = 0, now = gp_srv_mono_us();
+    switch (gp_srv_out_classify(data, len, &key)) {
+    case GP_SRV_OUT_READY:
+        if (!s->ready_measured) {
+            s->ready_measured = true;
+            gp_histo_observe_us(&srv->time_to_ready, now - s->opened_us);
+        }
+        break;
+    case GP_SRV_OUT_STARTED:
+        gp_srv_reqclock_start(&s->reqs, srv->opt.core.max_requests_in_flight, key,
+                              s->msg_rx_us ? s->msg_rx_us : now);
+        break;
+    case GP_SRV_OUT_COMPLETED:
+    case GP_SRV_OUT_FAILED:
+        if (gp_srv_reqclock_end(&s->reqs, key, &start))
+            gp_histo_observe_us(&srv->request_duration, now - start);
+        break;
+    case GP_SRV_OUT_OTHER:
+        break;
+    }
 }
 
 static uint64_t env_now_ms(void *ctx)
@@ -114,6 +151,7 @@ static void env_send(void *ctx, void *transport, const char *data, size_t len)
         return; /* over the pre-authentication budget: closing 1013 */
     gp_outq_result r = gp_outq_push(&s->outq, data, len, LWS_PRE, GP_SRV_OUTQ_BYTES_MAX);
     if (r == GP_OUTQ_OK) {
+        measure(srv, s, data, len);
         gp_srv_flow_account(srv, s);
         gp_srv_flow_after_push(srv, wsi, s);
         lws_callback_on_writable(wsi);
@@ -152,6 +190,13 @@ void gp_srv_env_init(gp_srv *srv)
 {
     gp_srv_timers_init(&srv->timers);
     srv->timer_sul_due_ms = UINT64_MAX;
+    gp_histo_init(&srv->time_to_ready, "goldpath_time_to_ready_seconds",
+                  "Time from a WebSocket connection opening to its connection_ready being sent.",
+                  gp_srv_ready_bounds_s, gp_srv_ready_bounds_count);
+    gp_histo_init(&srv->request_duration, "goldpath_request_duration_seconds",
+                  "Time from an agent_execution arriving to its agent_completed or "
+                  "AGENT_FAILED error being sent.",
+                  gp_srv_request_bounds_s, gp_srv_request_bounds_count);
     srv->env = (gp_env){
         .ctx = srv,
         .now_ms = env_now_ms,

@@ -1,15 +1,27 @@
 /* gp_srv_figures.c: the driver's own figures on /health and /metrics.
  *
- * The core's figures (PROTOCOL.md) say what the protocol did; these say what
- * the defences in front of it did and hold: timers queued, connections
+ * The core's figures (docs/protocol.md) say what the protocol did; these say
+ * what the defences in front of it did and hold: timers queued, connections
  * still sending headers, bytes held by unauthenticated connections, and how
  * often each defence struck.  /health gains a "server" object, /metrics
- * goldpath_server_* lines, appended to the core's text. */
+ * goldpath_server_* lines, appended to the core's text.
+ *
+ * /metrics also gets what Prometheus users look for and only the driver can
+ * give: goldpath_build_info{version}, the latency histograms
+ * goldpath_time_to_ready_seconds and goldpath_request_duration_seconds
+ * (measured on the driver's clock, gp_srv_env.c), and the counters a rate
+ * is computed from: goldpath_connections_closed_total beside the core's
+ * goldpath_connections_total, and goldpath_transitions_succeeded_total
+ * beside goldpath_transitions_attempted_total and _failed_total. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gp_srv.h"
+
+#ifndef GP_VERSION
+#define GP_VERSION "0.0.0"
+#endif
 
 typedef struct figure {
     const char *name; /* JSON key; the metric is goldpath_server_<name> */
@@ -67,11 +79,43 @@ static char *append(char *body, const char *text)
     return out;
 }
 
-char *gp_srv_figures_prometheus(const gp_srv *srv, char *body)
+/* Appends one histogram family. */
+static char *append_histo(char *body, const gp_histo *h)
 {
+    size_t need = gp_histo_render(h, NULL, 0);
+    char *text = malloc(need + 1);
+    if (!text) {
+        free(body);
+        return NULL;
+    }
+    gp_histo_render(h, text, need + 1);
+    body = append(body, text);
+    free(text);
+    return body;
+}
+
+char *gp_srv_figures_prometheus(const gp_srv *srv, const gp_health *h, char *body)
+{
+    char line[1024];
+    snprintf(line, sizeof(line),
+             "# HELP goldpath_build_info The goldpath-server version that serves (always 1).\n"
+             "# TYPE goldpath_build_info gauge\n"
+             "goldpath_build_info{version=\"%s\"} 1\n"
+             "# HELP goldpath_connections_closed_total Connections opened (goldpath_connections_total) that have closed since.\n"
+             "# TYPE goldpath_connections_closed_total counter\n"
+             "goldpath_connections_closed_total %llu\n"
+             "# HELP goldpath_transitions_succeeded_total Lifecycle steps applied.\n"
+             "# TYPE goldpath_transitions_succeeded_total counter\n"
+             "goldpath_transitions_succeeded_total %llu\n",
+             GP_VERSION, (unsigned long long)srv->connections_closed_total,
+             (unsigned long long)h->transitions.succeeded);
+    body = append(body, line);
+    if (body)
+        body = append_histo(body, &srv->time_to_ready);
+    if (body)
+        body = append_histo(body, &srv->request_duration);
     figure f[16];
     size_t n = collect(srv, f);
-    char line[512];
     for (size_t i = 0; i < n && body; i++) {
         snprintf(line, sizeof(line),
                  "# HELP goldpath_server_%s %s\n# TYPE goldpath_server_%s %s\n"

@@ -106,7 +106,8 @@ int gp_srv_http_request(gp_srv *srv, struct lws *wsi, gp_session *s,
     gp_server_health(srv->core, &h);
     char *body = health ? gp_health_to_json(&h) : gp_health_to_prometheus(&h);
     if (body)
-        body = health ? gp_srv_figures_json(srv, body) : gp_srv_figures_prometheus(srv, body);
+        body = health ? gp_srv_figures_json(srv, body)
+                      : gp_srv_figures_prometheus(srv, &h, body);
     if (!body) {
         gp_srv_logf(srv->opt.log_level, GP_LOG_ERROR, "Out of memory rendering %s", path);
         respond_and_close(wsi, 500, "Internal Server Error", NULL, "out of memory");

@@ -147,6 +147,7 @@ static void fault_accept_delay(gp_srv *srv, struct lws *wsi, gp_conn_handle h,
 
 int gp_srv_ws_established(gp_srv *srv, struct lws *wsi, gp_session *s)
 {
+    s->opened_us = gp_srv_mono_us();
     s->wsi = wsi;
     s->counted = true;
     srv->sessions++;
@@ -197,7 +198,9 @@ static void deliver(gp_srv *srv, struct lws *wsi, gp_session *s, const char *dat
             return;
         s->core_held += len;
     }
+    s->msg_rx_us = gp_srv_mono_us(); /* a request it starts started now */
     gp_server_on_message(srv->core, s->handle, data ? data : "", len, s->rx_binary);
+    s->msg_rx_us = 0;
     gp_srv_flow_account(srv, s);
 }
 
@@ -334,9 +337,11 @@ void gp_srv_ws_closed(gp_srv *srv, struct lws *wsi, gp_session *s)
     if (s->handle) {
         gp_conn_handle h = s->handle;
         s->handle = 0;
+        srv->connections_closed_total++;
         gp_server_on_close(srv->core, h);
         gp_srv_env_conn_closed(srv, h);
     }
+    gp_srv_reqclock_free(&s->reqs); /* requests cut off by the close never ended */
     gp_outq_clear(&s->outq);
     free(s->rx);
     s->rx = NULL;

@@ -1,6 +1,6 @@
 /* test_server_parts.c: unit tests of goldpath-server's pure parts -- the
- * timer heap, the output queue, the flag parser and --help, the log format
- * and the fd-limit decision.  The live behaviour is tested from Python against the
+ * timer heap, the output queue, the flag parser and --help, the histograms
+ * and what starts and ends them, the log format and the fd-limit decision.  The live behaviour is tested from Python against the
  * running server (tests/protocol). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +14,11 @@
 
 #include "gp_fdlimit.h"
 #include "gp_outq.h"
+#include "gp_codec.h"
+#include "gp_error.h"
 #include "gp_srv_flags.h"
 #include "gp_srv_log.h"
+#include "gp_srv_metrics.h"
 #include "gp_srv_timers.h"
 #include "gp_eventq.h"
 
@@ -382,6 +385,114 @@ static void flags_usage_lists_every_flag_with_default(void **state)
     free(text);
 }
 
+static void histo_buckets_sum_and_text(void **state)
+{
+    (void)state;
+    static const double bounds[] = {0.001, 0.01, 0.1};
+    gp_histo h;
+    gp_histo_init(&h, "x_seconds", "An x.", bounds, 3);
+    gp_histo_observe_us(&h, 1000);   /* exactly on a bound: that bucket (le) */
+    gp_histo_observe_us(&h, 0);
+    gp_histo_observe_us(&h, 1001);   /* just over: the next */
+    gp_histo_observe_us(&h, 200000); /* over every bound: +Inf only */
+    char text[1024];
+    size_t n = gp_histo_render(&h, text, sizeof(text));
+    assert_int_equal(n, strlen(text));
+    assert_string_equal(text,
+                        "# HELP x_seconds An x.\n# TYPE x_seconds histogram\n"
+                        "x_seconds_bucket{le=\"0.001\"} 2\n"
+                        "x_seconds_bucket{le=\"0.01\"} 3\n"
+                        "x_seconds_bucket{le=\"0.1\"} 3\n"
+                        "x_seconds_bucket{le=\"+Inf\"} 4\n"
+                        "x_seconds_sum 0.202001\n"
+                        "x_seconds_count 4\n");
+    char small[40];
+    assert_int_equal(gp_histo_render(&h, small, sizeof(small)), n); /* the size it needs */
+    assert_int_equal(strlen(small), sizeof(small) - 1);
+    assert_int_equal(gp_histo_render(&h, NULL, 0), n);
+    /* the server's own bounds are ascending and fit */
+    gp_histo_init(&h, "r", "r", gp_srv_ready_bounds_s, gp_srv_ready_bounds_count);
+    gp_histo_init(&h, "q", "q", gp_srv_request_bounds_s, gp_srv_request_bounds_count);
+}
+
+/* Encodes a message as the core does. */
+static size_t encode(const gp_msg *m, char *buf, size_t cap)
+{
+    size_t len = 0;
+    assert_int_equal(gp_msg_encode(m, buf, cap, &len), GP_OK);
+    return len;
+}
+
+static void out_classify_finds_starts_and_ends(void **state)
+{
+    (void)state;
+    char buf[1024];
+    uint64_t k = 0, k1 = 0, k2 = 0;
+    const char *rid = "r\"1\\"; /* a quote and a backslash: escaped on the wire */
+    gp_msg ready = {.type = GP_MSG_CONNECTION_READY, .connection_id = "ws_1_2",
+                    .user_id = "alice", .state = "PROCESSING_READY"};
+    assert_int_equal(gp_srv_out_classify(buf, encode(&ready, buf, sizeof(buf)), &k),
+                     GP_SRV_OUT_READY);
+    gp_msg started = {.type = GP_MSG_AGENT_STARTED, .request_id = rid,
+                      .connection_id = "ws_1_2", .agent_type = "supervisor"};
+    assert_int_equal(gp_srv_out_classify(buf, encode(&started, buf, sizeof(buf)), &k1),
+                     GP_SRV_OUT_STARTED);
+    assert_true(k1 != 0);
+    /* a response that quotes keys a naive scan would take for the real ones */
+    gp_msg done = {.type = GP_MSG_AGENT_COMPLETED, .request_id = rid, .connection_id = "ws_1_2",
+                   .response = "\"type\":\"connection_ready\",\"request_id\":\"evil\""};
+    size_t len = encode(&done, buf, sizeof(buf));
+    assert_int_equal(gp_srv_out_classify(buf, len, &k), GP_SRV_OUT_COMPLETED);
+    assert_true(k == k1);
+    gp_msg other = started;
+    other.request_id = "r\"2\\";
+    gp_srv_out_classify(buf, encode(&other, buf, sizeof(buf)), &k2);
+    assert_true(k2 != k1);
+    gp_msg failed = {.type = GP_MSG_ERROR, .code = "AGENT_FAILED", .message = "no",
+                     .request_id = rid};
+    assert_int_equal(gp_srv_out_classify(buf, encode(&failed, buf, sizeof(buf)), &k),
+                     GP_SRV_OUT_FAILED);
+    assert_true(k == k1);
+    /* other errors for the same id (a duplicate request refused) end nothing */
+    gp_msg dup = {.type = GP_MSG_ERROR, .code = "BAD_MESSAGE", .message = "dup",
+                  .request_id = rid};
+    assert_int_equal(gp_srv_out_classify(buf, encode(&dup, buf, sizeof(buf)), &k),
+                     GP_SRV_OUT_OTHER);
+    gp_msg thinking = {.type = GP_MSG_AGENT_THINKING, .request_id = rid,
+                       .connection_id = "ws_1_2", .thought = "agent_completed"};
+    assert_int_equal(gp_srv_out_classify(buf, encode(&thinking, buf, sizeof(buf)), &k),
+                     GP_SRV_OUT_OTHER);
+    gp_msg pong = {.type = GP_MSG_PONG};
+    assert_int_equal(gp_srv_out_classify(buf, encode(&pong, buf, sizeof(buf)), &k),
+                     GP_SRV_OUT_OTHER);
+    assert_int_equal(gp_srv_out_classify("{\"type\":\"agent_comp", 20, &k), GP_SRV_OUT_OTHER);
+}
+
+static void reqclock_matches_requests(void **state)
+{
+    (void)state;
+    gp_srv_reqclock c = {0};
+    uint64_t start = 0;
+    assert_false(gp_srv_reqclock_end(&c, 7, &start)); /* nothing yet, nothing allocated */
+    assert_null(c.v);
+    assert_true(gp_srv_reqclock_start(&c, 3, 7, 100));
+    assert_true(gp_srv_reqclock_start(&c, 3, 8, 200));
+    assert_true(gp_srv_reqclock_start(&c, 3, 9, 300));
+    assert_false(gp_srv_reqclock_start(&c, 3, 10, 400)); /* full: not measured */
+    assert_true(gp_srv_reqclock_end(&c, 8, &start));
+    assert_int_equal(start, 200);
+    assert_false(gp_srv_reqclock_end(&c, 8, &start)); /* once */
+    assert_true(gp_srv_reqclock_end(&c, 9, &start));
+    assert_int_equal(start, 300);
+    assert_true(gp_srv_reqclock_start(&c, 3, 11, 500));
+    assert_true(gp_srv_reqclock_end(&c, 7, &start));
+    assert_int_equal(start, 100);
+    assert_int_equal(c.n, 1);
+    gp_srv_reqclock_free(&c);
+    assert_null(c.v);
+    assert_int_equal(c.n, 0);
+}
+
 static void log_format_is_the_incidents(void **state)
 {
     (void)state;
@@ -456,6 +567,9 @@ int main(void)
         cmocka_unit_test(flags_errors_name_the_flag),
         cmocka_unit_test(flags_getopt_forms),
         cmocka_unit_test(flags_usage_lists_every_flag_with_default),
+        cmocka_unit_test(histo_buckets_sum_and_text),
+        cmocka_unit_test(out_classify_finds_starts_and_ends),
+        cmocka_unit_test(reqclock_matches_requests),
         cmocka_unit_test(log_format_is_the_incidents),
         cmocka_unit_test(log_escapes_control_bytes),
         cmocka_unit_test(fdlimit_fits_or_explains),

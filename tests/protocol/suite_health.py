@@ -76,12 +76,13 @@ def parse_metrics(text):
             parts = line.split(" ", 3)
             assert parts[2].startswith("goldpath_"), line
             if parts[1] == "TYPE":
-                assert parts[3] in ("counter", "gauge"), line
+                assert parts[3] in ("counter", "gauge", "histogram"), line
                 typed.add(parts[2])
             continue
         m = PROM_LINE.match(line)
         assert m, f"not a Prometheus sample line: {line!r}"
-        assert m.group(1) in typed, f"sample before its # TYPE: {line!r}"
+        family = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
+        assert m.group(1) in typed or family in typed, f"sample before its # TYPE: {line!r}"
         samples[m.group(1) + (m.group(2) or "")] = float(m.group(4))
     return samples
 

@@ -633,6 +633,11 @@ void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code)
     if (c->outcome != GP_VC_PENDING)
         return;
     c->phase = PH_OVER;
+    if (code == GP_CLOSE_ABNORMAL && c->facts.reset) {
+        /* the network cut it: whatever the server's answer was, it is lost */
+        end(sh, c, GP_VC_RESET, GP_VC_FAIL_NONE, 0);
+        return;
+    }
     if (c->plan.no_auth && c->t_open) {
         /* 4408, and not early: the server's timer starts when the socket
          * reaches it, after this client began connecting, so the close
@@ -654,10 +659,6 @@ void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code)
             end(sh, c, GP_VC_REFUSED, GP_VC_FAIL_NONE, 0);
             return;
         }
-    }
-    if (code == GP_CLOSE_ABNORMAL && c->facts.reset) {
-        end(sh, c, GP_VC_RESET, GP_VC_FAIL_NONE, 0);
-        return;
     }
     violation(c, GP_CHECK_CLIENT_FAILURES);
     end(sh, c, GP_VC_FAILED, GP_VC_FAIL_UNEXPECTED_CLOSE, 0);

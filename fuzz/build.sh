@@ -136,8 +136,11 @@ if [[ -n ${GP_FUZZ_TARGETS:-} ]]; then
 fi
 
 # The code under test: every .c of the core, and of the harness folders the
-# simulator is made of (harness/CMakeLists.txt: all layers but report).
-harness_dirs=(scenario client run checks sim)
+# simulator is made of: the layers of harness/CMakeLists.txt (GP_HARNESS_LAYERS,
+# "dir|library|deps"), all but report, read from there so the two cannot drift.
+mapfile -t harness_dirs < <(sed -n '/^set(GP_HARNESS_LAYERS/,/)/p' "$root/harness/CMakeLists.txt" |
+    grep -o '"[a-z]*|' | tr -d '"|' | grep -vx report)
+(( ${#harness_dirs[@]} >= 5 )) || die "cannot read the harness layers from harness/CMakeLists.txt"
 core_srcs=("$root"/sut/core/*.c)
 harness_srcs=()
 includes=(-I "$root/fuzz" -I "$root/sut/core")

@@ -231,7 +231,7 @@ static void test_error_top_level_not_object(void **state)
     (void)state;
     assert_parse_error("[1, 2]", GP_ERR_INVALID_ARG, "(top level)",
                        "expected an object with fields name, description, seed, "
-                       "clients, network, server, faults, limits, expect, report, live, "
+                       "profile, clients, network, server, faults, limits, expect, report, live, "
                        "got [1,2]");
     assert_parse_error("\"golden\"", GP_ERR_INVALID_ARG, "(top level)", "got \"golden\"");
     assert_parse_error("null", GP_ERR_INVALID_ARG, "(top level)", "got null");
@@ -242,7 +242,7 @@ static void test_error_unknown_top_level_field(void **state)
     (void)state;
     assert_parse_error("{\"name\": \"x\", \"sede\": 7}", GP_ERR_INVALID_ARG, "sede",
                        "unknown field (allowed at the top level: name, description, "
-                       "seed, clients, network, server, faults, limits, expect, report, "
+                       "seed, profile, clients, network, server, faults, limits, expect, report, "
                        "live)");
 }
 

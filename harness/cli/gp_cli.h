@@ -33,6 +33,11 @@ typedef struct gp_cli_common {
     const char *server_log; /* --server-log FILE: the log of the server at --url */
     const char *junit;
     const char *events;     /* --events FILE: JSON lines as the run goes */
+    const char *profile;    /* --profile FILE: the server's protocol (live) */
+    const char *server_cmd; /* --server-cmd 'CMD {port}': start the server under test */
+    const char *server_ready; /* --server-ready PATTERN: its readiness log line */
+    const char *tls_ca, *tls_cert, *tls_key, *tls_sni; /* wss:// */
+    bool insecure;          /* --insecure: accept any server certificate */
     bool quiet;
     bool no_plots;
 } gp_cli_common;

@@ -11,7 +11,8 @@
 
 enum {
     O_SEED, O_CLIENTS, O_SET, O_OUT, O_TRACE, O_MODE, O_URL, O_SERVER_LOG, O_JUNIT, O_QUIET,
-    O_NO_PLOTS, O_EVENTS,
+    O_NO_PLOTS, O_EVENTS, O_PROFILE, O_SERVER_CMD, O_SERVER_READY, O_TLS_CA, O_TLS_CERT,
+    O_TLS_KEY, O_TLS_SNI, O_INSECURE,
 };
 
 const gp_cli_option gp_cli_common_options[] = {
@@ -27,6 +28,14 @@ const gp_cli_option gp_cli_common_options[] = {
     {"quiet", 'q', false, O_QUIET},
     {"no-plots", 0, false, O_NO_PLOTS},
     {"events", 0, true, O_EVENTS},
+    {"profile", 0, true, O_PROFILE},
+    {"server-cmd", 0, true, O_SERVER_CMD},
+    {"server-ready", 0, true, O_SERVER_READY},
+    {"tls-ca", 0, true, O_TLS_CA},
+    {"tls-cert", 0, true, O_TLS_CERT},
+    {"tls-key", 0, true, O_TLS_KEY},
+    {"tls-sni", 0, true, O_TLS_SNI},
+    {"insecure", 0, false, O_INSECURE},
 };
 const size_t gp_cli_common_options_len =
     sizeof(gp_cli_common_options) / sizeof(gp_cli_common_options[0]);
@@ -104,6 +113,35 @@ int gp_cli_common_apply(const char *cmd, gp_cli_common *o, int id, const char *o
     case O_EVENTS:
         o->events = v;
         return 0;
+    case O_PROFILE:
+        o->profile = v;
+        return 0;
+    case O_SERVER_CMD:
+        if (!strstr(v, "{port}")) {
+            fprintf(stderr, "goldpath %s: --server-cmd \"%s\": the command must take its port "
+                            "from the placeholder {port} (goldpath picks a free one)\n", cmd, v);
+            return -1;
+        }
+        o->server_cmd = v;
+        return 0;
+    case O_SERVER_READY:
+        o->server_ready = v;
+        return 0;
+    case O_TLS_CA:
+        o->tls_ca = v;
+        return 0;
+    case O_TLS_CERT:
+        o->tls_cert = v;
+        return 0;
+    case O_TLS_KEY:
+        o->tls_key = v;
+        return 0;
+    case O_TLS_SNI:
+        o->tls_sni = v;
+        return 0;
+    case O_INSECURE:
+        o->insecure = true;
+        return 0;
     }
     return 0;
 }
@@ -151,6 +189,30 @@ int gp_cli_common_finish(const char *cmd, gp_cli_common *o)
     }
     if (o->url && !o->mode_live) {
         fprintf(stderr, "goldpath %s: --url goes with --mode live\n", cmd);
+        return -1;
+    }
+    const char *live_only = o->profile ? "--profile" : o->server_cmd ? "--server-cmd"
+                            : o->tls_ca ? "--tls-ca" : o->tls_cert ? "--tls-cert"
+                            : o->tls_key ? "--tls-key" : o->tls_sni ? "--tls-sni"
+                            : o->insecure ? "--insecure" : o->server_ready ? "--server-ready"
+                            : NULL;
+    if (live_only && !o->mode_live) {
+        fprintf(stderr, "goldpath %s: %s goes with --mode live (the simulator runs goldpath's "
+                        "own server and protocol)\n", cmd, live_only);
+        return -1;
+    }
+    if (o->server_cmd && o->url) {
+        fprintf(stderr, "goldpath %s: --server-cmd starts the server goldpath tests, --url names "
+                        "one that runs already: give one of them\n", cmd);
+        return -1;
+    }
+    if (!o->tls_cert != !o->tls_key) {
+        fprintf(stderr, "goldpath %s: --tls-cert and --tls-key go together (a client "
+                        "certificate and its key)\n", cmd);
+        return -1;
+    }
+    if (o->server_ready && !o->server_cmd) {
+        fprintf(stderr, "goldpath %s: --server-ready goes with --server-cmd\n", cmd);
         return -1;
     }
     return 0;

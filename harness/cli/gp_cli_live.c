@@ -4,6 +4,7 @@
  * report folder (live.json: the server's CPU and peak RSS, golden paths per
  * second, the most connections open at once). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "gp_error.h"
 #include "gp_folder.h"
 #include "gp_live.h"
+#include "gp_profile.h"
 
 static void trace_line(void *ctx, const char *line)
 {
@@ -79,6 +81,79 @@ static void note_foreign_server(const gp_scenario *sc)
                         "at the URL runs with its own\n");
 }
 
+/* The folder of the scenario file, absolute. */
+static void scenario_dir(const char *scenario, char *out, size_t out_len)
+{
+    char path[PATH_MAX];
+    if (!realpath(scenario, path))
+        snprintf(path, sizeof(path), "%s", scenario);
+    char *slash = strrchr(path, '/');
+    if (slash && slash != path)
+        *slash = '\0';
+    else if (slash)
+        slash[1] = '\0';
+    else
+        snprintf(path, sizeof(path), ".");
+    snprintf(out, out_len, "%s", path);
+}
+
+/* The scenario's live.server_cmd with {scenario_dir} and {bugs} replaced
+ * ({port} is the driver's). */
+static int expand_server_cmd(const gp_scenario *sc, const char *scenario, const char *cmd,
+                             char *out, size_t out_len)
+{
+    char dir[PATH_MAX], bugs[256] = "";
+    scenario_dir(scenario, dir, sizeof(dir));
+    size_t b = 0;
+    for (int k = 0; k < GP_BUG_COUNT; k++)
+        if (sc->server.bugs & GP_BUG_BIT(k))
+            b += (size_t)snprintf(bugs + b, sizeof(bugs) - b, "%s--bug %s", b ? " " : "",
+                                  gp_bug_name((gp_bug)k));
+    size_t w = 0;
+    for (const char *p = cmd; *p;) {
+        const char *with = NULL;
+        size_t skip = 0;
+        if (strncmp(p, "{scenario_dir}", 14) == 0)
+            with = dir, skip = 14;
+        else if (strncmp(p, "{bugs}", 6) == 0)
+            with = bugs, skip = 6;
+        if (with) {
+            int n = snprintf(out + w, out_len - w, "%s", with);
+            if (n < 0 || (size_t)n >= out_len - w)
+                return -1;
+            w += (size_t)n;
+            p += skip;
+            continue;
+        }
+        if (w + 2 > out_len)
+            return -1;
+        out[w++] = *p++;
+    }
+    out[w] = '\0';
+    return 0;
+}
+
+/* A secret for a server goldpath starts, when the profile names its
+ * variable and the environment does not set it: both sides then share it
+ * (the server inherits goldpath's environment). */
+static void share_secret(const gp_profile *p)
+{
+    if (!p || !p->secret_env[0] || p->secret[0])
+        return;
+    const char *v = getenv(p->secret_env);
+    if (v && *v)
+        return;
+    unsigned char raw[16];
+    char hex[33];
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t n = f ? fread(raw, 1, sizeof(raw), f) : 0;
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(hex + 2 * i, 3, "%02x", i < n ? raw[i] : (unsigned)(i * 37 + 11) & 0xff);
+    setenv(p->secret_env, hex, 1);
+}
+
 int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
                     size_t err_len)
 {
@@ -98,9 +173,65 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
     gp_cli_progress ps;
     bool show_progress = gp_cli_progress_init(&ps, "live: ", o->quiet);
 
+    /* the server's protocol: --profile, or the scenario's (relative to it) */
+    gp_profile *profile = NULL;
+    char profile_path[PATH_MAX + 600];
+    if (o->profile) {
+        snprintf(profile_path, sizeof(profile_path), "%s", o->profile);
+    } else if (run->sc.profile[0]) {
+        char dir[PATH_MAX];
+        scenario_dir(o->scenario, dir, sizeof(dir));
+        if (run->sc.profile[0] == '/')
+            snprintf(profile_path, sizeof(profile_path), "%s", run->sc.profile);
+        else
+            snprintf(profile_path, sizeof(profile_path), "%s/%s", dir, run->sc.profile);
+    }
+    if (o->profile || run->sc.profile[0]) {
+        profile = calloc(1, sizeof(*profile));
+        if (!profile) {
+            snprintf(err, err_len, "out of memory");
+            return GP_ERR_NOMEM;
+        }
+        int rc = gp_profile_load(profile, profile_path, err, err_len);
+        if (rc != GP_OK) {
+            gp_profile_free(profile);
+            free(profile);
+            return GP_ERR_INVALID_ARG;
+        }
+    }
+    char server_cmd[4096] = "";
+    const char *cmd = o->server_cmd ? o->server_cmd
+                      : !o->url && run->sc.live.server_cmd[0] ? run->sc.live.server_cmd : NULL;
+    if (cmd && expand_server_cmd(&run->sc, o->scenario, cmd, server_cmd, sizeof(server_cmd)) != 0) {
+        snprintf(err, err_len, "live.server_cmd: too long once expanded");
+        gp_profile_free(profile);
+        free(profile);
+        return GP_ERR_INVALID_ARG;
+    }
+    if (cmd && !strstr(server_cmd, "{port}")) {
+        snprintf(err, err_len, "live.server_cmd \"%s\": the command must take its port from "
+                               "the placeholder {port}", cmd);
+        gp_profile_free(profile);
+        free(profile);
+        return GP_ERR_INVALID_ARG;
+    }
+    if (cmd)
+        share_secret(profile);
+    const char *ready = o->server_ready ? o->server_ready
+                        : cmd && run->sc.live.server_ready[0] ? run->sc.live.server_ready : NULL;
     const char *secret = getenv("GOLDPATH_JWT_SECRET");
+    if (profile && profile->secret_env[0] && getenv(profile->secret_env))
+        secret = getenv(profile->secret_env);
     gp_live_options opt = {
         .url = o->url,
+        .profile = profile,
+        .server_cmd = cmd ? server_cmd : NULL,
+        .server_ready = ready,
+        .tls_ca = o->tls_ca,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
+        .tls_sni = o->tls_sni,
+        .tls_insecure = o->insecure,
         .server_log = o->url ? o->server_log : log_path,
         .jwt_secret = secret && *secret ? secret : NULL,
         .trace_client = trace ? o->trace_client : UINT32_MAX,
@@ -110,8 +241,16 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
         .progress_ctx = &ps,
         .interrupt = &gp_cli_interrupt,
     };
+    if (o->insecure)
+        fprintf(stderr, "goldpath run: WARNING: --insecure: the server's TLS certificate is not "
+                        "checked (for self-signed test servers only)\n");
     gp_live_stats st;
     int rc = gp_live_run(run, &opt, &st, err, err_len);
+    if (profile) {
+        snprintf(run->profile_name, sizeof(run->profile_name), "%s", profile->name);
+        gp_profile_free(profile);
+        free(profile);
+    }
     if (rc != GP_OK)
         return rc;
     write_live_json(dir, run, &st);

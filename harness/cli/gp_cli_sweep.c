@@ -100,7 +100,9 @@ static int on_sweep_option(void *ctx, int id, const char *opt, const char *v)
     /* a sweep runs in simulation: these are for goldpath run */
     if (strcmp(opt, "--mode") == 0 || strcmp(opt, "--url") == 0 ||
         strcmp(opt, "--trace-client") == 0 || strcmp(opt, "--server-log") == 0 ||
-        strcmp(opt, "--events") == 0) {
+        strcmp(opt, "--events") == 0 || strcmp(opt, "--profile") == 0 ||
+        strcmp(opt, "--server-cmd") == 0 || strcmp(opt, "--server-ready") == 0 ||
+        strncmp(opt, "--tls-", 6) == 0 || strcmp(opt, "--insecure") == 0) {
         fprintf(stderr, "goldpath sweep: %s is not for sweeps (a sweep runs in simulation; "
                         "replay one point with goldpath run)\n", opt);
         return -1;

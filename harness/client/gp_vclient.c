@@ -15,10 +15,20 @@
 #include "gp_agent.h"
 #include "gp_codec.h"
 #include "gp_error.h"
+#include "gp_profile.h"
 
 enum { PH_NEW = 0, PH_OPENING, PH_OPEN, PH_READY, PH_OVER };
 
 #define EARLY_ID "early-1"
+
+/* A message from the server, read as goldpath.v1 or as the profile says. */
+enum { VM_OTHER = 0, VM_READY, VM_EVENT, VM_ERROR, VM_PONG };
+typedef struct vmsg {
+    int kind;
+    int step;             /* VM_EVENT: its index in the run's events */
+    int code;             /* VM_ERROR: gp_proto_error (GP_PROTO_ERROR_COUNT: unknown) */
+    const char *request_id, *connection_id, *user_id, *state, *response;
+} vmsg;
 
 static const char *const check_names[] = {
 #define GP_CHECK_NAME(e, name, what) name,
@@ -38,7 +48,7 @@ static const char *const failure_texts[] = {
 static const char *const failure_names[] = {
     "none", "ready_timeout", "request_timeout", "unexpected_close", "unexpected_error",
     "auth_refused", "bad_token_accepted", "unparseable", "connect_failed", "run_timeout",
-    "not_timed_out"};
+    "not_timed_out", "upgrade_refused"};
 _Static_assert(sizeof(failure_names) / sizeof(failure_names[0]) == GP_VC_FAIL_COUNT,
                "a name per failure");
 _Static_assert(GP_CHECK_COUNT <= 32, "violations is a 32-bit mask");
@@ -169,7 +179,10 @@ void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index)
 
 bool gp_vclient_expects_completion(const gp_vclient *c)
 {
-    return c->plan.bad_token < 0 && c->plan.disconnect < 0 && !c->plan.no_auth;
+    /* a connection the driver's network reset cannot complete: the fault
+     * was injected, and the fact is on record */
+    return c->plan.bad_token < 0 && c->plan.disconnect < 0 && !c->plan.no_auth &&
+           !c->facts.reset;
 }
 
 void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,
@@ -212,6 +225,13 @@ static int sign_cut(const gp_jwt_key *key, const char *header, const char *paylo
 int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
                      size_t out_len)
 {
+    if (sh->profile) {
+        char user[32];
+        gp_vclient_user(c, sh->sc, user, sizeof(user));
+        int64_t now_s = sh->epoch_s + (int64_t)(sh->io.now_ms(sh->io.ctx) / 1000);
+        return gp_profile_token(sh->profile, sh->keys, c->plan.bad_token, user, c->index, now_s,
+                                out, out_len);
+    }
     static const char hs256[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
     char user[32], payload[192];
     gp_vclient_user(c, sh->sc, user, sizeof(user));
@@ -311,9 +331,58 @@ static void send_request(const gp_vc_shared *sh, gp_vclient *c, int k)
     gp_vclient_request_message(c, k, message, sizeof(message));
     if (k >= 0)
         snprintf(rid, sizeof(rid), "r-%d", k + 1);
+    unsigned tag = k < 0 ? GP_VC_TAG_EARLY : GP_VC_TAG_REQUEST + (unsigned)k;
+    if (sh->profile) {
+        char buf[4096], user[32];
+        size_t len = 0;
+        gp_vclient_user(c, sh->sc, user, sizeof(user));
+        if (gp_profile_request(sh->profile, k < 0 ? EARLY_ID : rid, message, user, c->index, k,
+                               buf, sizeof(buf), &len) == GP_OK)
+            sh->io.send(sh->io.ctx, c, buf, len, tag);
+        return;
+    }
     gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = k < 0 ? EARLY_ID : rid,
                 .message = message, .agent_type = "supervisor"};
-    send_msg(sh, c, &m, k < 0 ? GP_VC_TAG_EARLY : GP_VC_TAG_REQUEST + (unsigned)k);
+    send_msg(sh, c, &m, tag);
+}
+
+/* The auth message (the profile's, or goldpath.v1's). */
+static void send_auth(const gp_vc_shared *sh, gp_vclient *c, const char *token)
+{
+    if (sh->profile) {
+        char buf[4096];
+        size_t len = 0;
+        if (gp_profile_auth_message(sh->profile, token, buf, sizeof(buf), &len) == GP_OK)
+            sh->io.send(sh->io.ctx, c, buf, len, GP_VC_TAG_AUTH);
+        return;
+    }
+    gp_msg m = {.type = GP_MSG_AUTH, .token = token};
+    send_msg(sh, c, &m, GP_VC_TAG_AUTH);
+}
+
+/* The events of a run: goldpath.v1's five, or the profile's sequence. */
+static int n_steps(const gp_vc_shared *sh)
+{
+    return sh->profile ? sh->profile->n_steps : GP_AGENT_STEPS;
+}
+
+static bool step_repeats(const gp_vc_shared *sh, int step)
+{
+    return sh->profile && sh->profile->steps[step].repeat;
+}
+
+static bool step_optional(const gp_vc_shared *sh, int step)
+{
+    return sh->profile && sh->profile->steps[step].min == 0;
+}
+
+/* True when the token goes in the first message (goldpath.v1: unless the
+ * client uses the header). */
+static bool auth_by_message(const gp_vc_shared *sh, const gp_vclient *c)
+{
+    if (sh->profile)
+        return sh->profile->auth_by[GP_AUTH_MESSAGE] && !c->plan.header_auth;
+    return !c->plan.header_auth;
 }
 
 void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
@@ -324,6 +393,13 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
     c->phase = PH_OPEN;
     c->t_open = now(sh);
     snprintf(c->opened_id, sizeof(c->opened_id), "%s", opened_id ? opened_id : "");
+    if (sh->profile && sh->profile->refusal_http &&
+        (c->plan.bad_token >= 0 || c->plan.no_auth)) {
+        /* the server was to refuse the upgrade, and let the socket open */
+        violation(c, GP_CHECK_FAULT_ANSWERS);
+        fail(sh, c, GP_VC_FAIL_BAD_TOKEN_ACCEPTED);
+        return;
+    }
     if (c->plan.no_auth) {
         /* nothing to send: the server must close with 4408 at its auth
          * timeout (from its accept, a little before this client's open) */
@@ -334,16 +410,17 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
     }
     sh->io.timer(sh->io.ctx, c, (uint64_t)sh->sc->server.stuck_after_ms + 1,
                  GP_VC_TIMER_STUCK, 0);
+    if (sh->profile && sh->profile->ping_ms)
+        sh->io.timer(sh->io.ctx, c, sh->profile->ping_ms, GP_VC_TIMER_KEEPALIVE, 0);
     if (c->plan.early_message)
         send_request(sh, c, -1);
-    if (!c->plan.header_auth) {
-        char token[1024];
+    if (auth_by_message(sh, c)) {
+        char token[4096];
         if (gp_vclient_token(sh, c, token, sizeof(token)) != GP_OK) {
             fail(sh, c, GP_VC_FAIL_CONNECT_FAILED);
             return;
         }
-        gp_msg m = {.type = GP_MSG_AUTH, .token = token};
-        send_msg(sh, c, &m, GP_VC_TAG_AUTH);
+        send_auth(sh, c, token);
         if (c->plan.after_auth)
             send_request(sh, c, -1);
     }
@@ -358,7 +435,7 @@ static void schedule_request(const gp_vc_shared *sh, gp_vclient *c)
     sh->io.timer(sh->io.ctx, c, delay, GP_VC_TIMER_SEND_REQUEST, c->requests_sent);
 }
 
-static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
+static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m)
 {
     if (c->t_ready) {
         /* network copies never get here: this one the server sent twice */
@@ -371,13 +448,14 @@ static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
     }
     char user[32];
     gp_vclient_user(c, sh->sc, user, sizeof(user));
-    if (strcmp(m->user_id, user) != 0)
+    const char *want_state = sh->profile ? sh->profile->ready_state_value : "PROCESSING_READY";
+    if (m->user_id && strcmp(m->user_id, user) != 0)
         violation(c, GP_CHECK_ISOLATION);
-    if (strcmp(m->state, "PROCESSING_READY") != 0)
+    if (want_state[0] && (!m->state || strcmp(m->state, want_state) != 0))
         violation(c, GP_CHECK_FALSE_READY);
-    if (c->opened_id[0] && strcmp(m->connection_id, c->opened_id) != 0)
+    if (c->opened_id[0] && m->connection_id && strcmp(m->connection_id, c->opened_id) != 0)
         violation(c, GP_CHECK_ID_MISMATCHES);
-    snprintf(c->ready_id, sizeof(c->ready_id), "%s", m->connection_id);
+    snprintf(c->ready_id, sizeof(c->ready_id), "%s", m->connection_id ? m->connection_id : "");
     c->phase = PH_READY;
     c->t_ready = now(sh);
     if (c->plan.bad_token >= 0) {
@@ -438,21 +516,35 @@ static void latency(const gp_vc_shared *sh, int kind, uint64_t from, uint64_t to
 
 /* The response must answer this request's message: the reference agent ends
  * it with the message's digest (docs/protocol.md). */
-static void check_response(gp_vclient *c, int k, const char *response)
+static void check_response(const gp_vc_shared *sh, gp_vclient *c, int k, const char *response)
 {
-    if (strlen(response) < 10)
-        violation(c, GP_CHECK_SHORT_RESPONSE);
-    char message[96], digest[GP_AGENT_DIGEST_TEXT_LEN];
+    char message[96];
     gp_vclient_request_message(c, k, message, sizeof(message));
+    if (sh->profile) { /* the profile says what an answer looks like */
+        const gp_profile *p = sh->profile;
+        if (!p->response[0])
+            return;
+        char rid[16], user[32];
+        snprintf(rid, sizeof(rid), "r-%d", k + 1);
+        gp_vclient_user(c, sh->sc, user, sizeof(user));
+        if (!response || strlen(response) < p->response_min)
+            violation(c, GP_CHECK_SHORT_RESPONSE);
+        if (!gp_profile_response_ok(p, response, message, rid, user))
+            violation(c, GP_CHECK_RESPONSE_MISMATCH);
+        return;
+    }
+    if (!response || strlen(response) < 10)
+        violation(c, GP_CHECK_SHORT_RESPONSE);
+    char digest[GP_AGENT_DIGEST_TEXT_LEN];
     gp_agent_digest_text(message, digest, sizeof(digest));
-    if (!strstr(response, digest))
+    if (!response || !strstr(response, digest))
         violation(c, GP_CHECK_RESPONSE_MISMATCH);
 }
 
 /* An event of request k after its terminal event: a run the server made for
  * a duplicate of the request is explained (once per duplicate), anything else
  * is a violation. */
-static void event_after_end(gp_vclient *c, int k, int step)
+static void event_after_end(const gp_vc_shared *sh, gp_vclient *c, int k, int step)
 {
     gp_vc_req *r = &c->req[k];
     if (r->echo == 0 && step == 0 &&
@@ -461,14 +553,15 @@ static void event_after_end(gp_vclient *c, int k, int step)
         return;
     }
     if (r->echo && step == r->echo) {
-        r->echo = step == GP_AGENT_STEPS - 1 ? 0 : (uint8_t)(step + 1);
+        r->echo = step == n_steps(sh) - 1 ? 0 : (uint8_t)(step + 1);
         return;
     }
+    if (r->echo && step == r->echo - 1 && step_repeats(sh, step))
+        return; /* the duplicate's run streams too */
     violation(c, GP_CHECK_EVENTS_AFTER_TERMINAL);
 }
 
-static void on_event(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m,
-                     int step)
+static void on_event(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m, int step)
 {
     int k = request_index(c, m->request_id);
     if (k == -1) {
@@ -476,29 +569,36 @@ static void on_event(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m,
         violation(c, GP_CHECK_FAULT_ANSWERS);
         return;
     }
-    if (k < 0 || c->phase != PH_READY || strcmp(m->connection_id, c->ready_id) != 0) {
+    if (k < 0 || c->phase != PH_READY ||
+        (m->connection_id && c->ready_id[0] && strcmp(m->connection_id, c->ready_id) != 0)) {
         violation(c, GP_CHECK_ISOLATION);
         return;
     }
     gp_vc_req *r = &c->req[k];
     if (r->end != GP_VC_REQ_OPEN) {
-        event_after_end(c, k, step);
+        event_after_end(sh, c, k, step);
         return;
     }
+    if (step == r->last && step_repeats(sh, step))
+        return; /* one more of a streamed event */
     if (step < r->next) {
         violation(c, GP_CHECK_DUPLICATE_EVENTS);
         return;
     }
-    if (step > r->next)
-        violation(c, GP_CHECK_EVENTS_OUT_OF_ORDER);
+    for (int s = r->next; s < step; s++)
+        if (!step_optional(sh, s)) { /* an event that must come was skipped */
+            violation(c, GP_CHECK_EVENTS_OUT_OF_ORDER);
+            break;
+        }
     if (r->next == 0)
         latency(sh, GP_LATX_FIRST_EVENT, r->t_sent, now(sh));
     r->next = (uint8_t)(step + 1);
-    assert(r->next <= GP_AGENT_STEPS);
+    r->last = (int8_t)step;
+    assert(r->next <= n_steps(sh));
     if (!c->t_first_event)
         c->t_first_event = now(sh);
-    if (step == GP_AGENT_STEPS - 1) {
-        check_response(c, k, m->response);
+    if (step == n_steps(sh) - 1) {
+        check_response(sh, c, k, m->response);
         r->end = GP_VC_REQ_COMPLETED;
         latency(sh, GP_LATX_COMPLETED, r->t_sent, now(sh));
         request_answered(sh, c);
@@ -547,9 +647,9 @@ static bool on_not_ready(gp_vclient *c, int k)
     return true;
 }
 
-static void on_error(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m)
+static void on_error(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m)
 {
-    gp_proto_error code = gp_proto_error_parse(m->code);
+    gp_proto_error code = (gp_proto_error)m->code;
     int k = request_index(c, m->request_id);
     if (k == -1 && c->plan.after_auth) {
         /* the request behind a bad token: the connection is closing */
@@ -608,22 +708,62 @@ int gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
     }
     if (c->phase == PH_OVER)
         return GP_MSG_NONE;
+    vmsg v = {.kind = VM_OTHER, .code = GP_PROTO_ERROR_COUNT};
+    int type = GP_MSG_NONE;
     gp_msg m;
-    if (gp_msg_parse(data, len, GP_SIDE_CLIENT, &m, NULL, 0) != GP_OK) {
-        fail(sh, c, GP_VC_FAIL_UNPARSEABLE);
-        return GP_MSG_NONE;
+    gp_pin pin;
+    bool native = !sh->profile;
+    if (native) {
+        if (gp_msg_parse(data, len, GP_SIDE_CLIENT, &m, NULL, 0) != GP_OK) {
+            fail(sh, c, GP_VC_FAIL_UNPARSEABLE);
+            return GP_MSG_NONE;
+        }
+        type = m.type;
+        int step = gp_agent_step_of(m.type);
+        v = (vmsg){.kind = step >= 0 ? VM_EVENT
+                           : m.type == GP_MSG_CONNECTION_READY ? VM_READY
+                           : m.type == GP_MSG_ERROR ? VM_ERROR
+                           : m.type == GP_MSG_PONG ? VM_PONG : VM_OTHER,
+                   .step = step, .code = m.type == GP_MSG_ERROR ? (int)gp_proto_error_parse(m.code)
+                                                                : GP_PROTO_ERROR_COUNT,
+                   .request_id = m.request_id, .connection_id = m.connection_id,
+                   .user_id = m.user_id, .state = m.state, .response = m.response};
+    } else {
+        if (gp_profile_read(sh->profile, data, len, &pin) != GP_OK) {
+            fail(sh, c, GP_VC_FAIL_UNPARSEABLE);
+            return GP_MSG_NONE;
+        }
+        v = (vmsg){.kind = pin.kind, .step = pin.step, .code = pin.code,
+                   .request_id = pin.request_id, .connection_id = pin.connection_id,
+                   .user_id = pin.user_id, .state = pin.state, .response = pin.response};
+        _Static_assert((int)GP_PIN_READY == (int)VM_READY && (int)GP_PIN_EVENT == (int)VM_EVENT &&
+                           (int)GP_PIN_ERROR == (int)VM_ERROR && (int)GP_PIN_PONG == (int)VM_PONG,
+                       "the profile's kinds are the client's");
+        type = v.kind == VM_READY ? GP_MSG_CONNECTION_READY
+               : v.kind == VM_ERROR ? GP_MSG_ERROR
+               : v.kind == VM_EVENT ? GP_MSG_AGENT_STARTED : GP_MSG_NONE;
     }
-    int type = m.type;
-    int step = gp_agent_step_of(m.type);
-    if (step >= 0)
-        on_event(sh, c, &m, step);
-    else if (m.type == GP_MSG_CONNECTION_READY)
-        on_ready(sh, c, &m);
-    else if (m.type == GP_MSG_ERROR)
-        on_error(sh, c, &m);
-    else if (m.type == GP_MSG_PONG)
-        fail(sh, c, GP_VC_FAIL_UNEXPECTED_ERROR); /* the client never pings */
-    gp_msg_clear(&m);
+    switch (v.kind) {
+    case VM_EVENT:
+        on_event(sh, c, &v, v.step);
+        break;
+    case VM_READY:
+        on_ready(sh, c, &v);
+        break;
+    case VM_ERROR:
+        on_error(sh, c, &v);
+        break;
+    case VM_PONG: /* goldpath.v1's client never pings; a profile's does */
+        if (native)
+            fail(sh, c, GP_VC_FAIL_UNEXPECTED_ERROR);
+        break;
+    default: /* a message of no kind the client knows: set aside */
+        break;
+    }
+    if (native)
+        gp_msg_clear(&m);
+    else
+        gp_pin_clear(&pin);
     return type;
 }
 
@@ -638,30 +778,58 @@ void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code)
         end(sh, c, GP_VC_RESET, GP_VC_FAIL_NONE, 0);
         return;
     }
-    if (c->plan.no_auth && c->t_open) {
+    if (c->plan.no_auth && c->t_open && auth_by_message(sh, c)) {
         /* 4408, and not early: the server's timer starts when the socket
          * reaches it, after this client began connecting, so the close
          * cannot come sooner than the timeout after that (a tenth of slack
          * for a live server's timer); the deadline timer judges lateness */
         uint32_t t = sh->sc->server.auth_timeout_ms;
-        if (code != GP_CLOSE_AUTH_TIMEOUT || now(sh) - c->t_start < t - t / 10)
+        int want = sh->profile ? sh->profile->timeout_close : GP_CLOSE_AUTH_TIMEOUT;
+        if (code != want || now(sh) - c->t_start < t - t / 10)
             violation(c, GP_CHECK_FAULT_ANSWERS);
-        if (code == GP_CLOSE_AUTH_TIMEOUT) {
+        if (code == want) {
             end(sh, c, GP_VC_REFUSED, GP_VC_FAIL_NONE, 0);
             return;
         }
     }
-    if (c->plan.bad_token >= 0) {
-        /* AUTH_FAILED, then 4401: anything else is the wrong answer */
-        if (code != GP_CLOSE_AUTH_FAILED || c->auth_failed_seen == 0)
+    bool refused_at_upgrade = sh->profile && sh->profile->refusal_http;
+    if ((c->plan.bad_token >= 0 || (c->plan.no_auth && !auth_by_message(sh, c))) &&
+        !refused_at_upgrade) {
+        /* AUTH_FAILED, then 4401 (or the profile's refusal): anything else is
+         * the wrong answer */
+        int want = sh->profile ? sh->profile->refusal_close : GP_CLOSE_AUTH_FAILED;
+        bool error_wanted = !sh->profile || sh->profile->refusal_error >= 0;
+        if (code != want || (error_wanted && c->auth_failed_seen == 0 && c->plan.bad_token >= 0))
             violation(c, GP_CHECK_FAULT_ANSWERS);
-        if (code == GP_CLOSE_AUTH_FAILED) {
+        if (code == want) {
             end(sh, c, GP_VC_REFUSED, GP_VC_FAIL_NONE, 0);
             return;
         }
     }
     violation(c, GP_CHECK_CLIENT_FAILURES);
     end(sh, c, GP_VC_FAILED, GP_VC_FAIL_UNEXPECTED_CLOSE, 0);
+}
+
+void gp_vclient_on_refused(const gp_vc_shared *sh, gp_vclient *c, int status)
+{
+    if (c->outcome != GP_VC_PENDING)
+        return;
+    c->close_code = (int16_t)-status;
+    c->phase = PH_OVER;
+    bool expected_refusal = c->plan.bad_token >= 0 || (c->plan.no_auth && !auth_by_message(sh, c));
+    int want = sh->profile ? sh->profile->refusal_http : 0;
+    if (expected_refusal && want && status == want) {
+        end(sh, c, GP_VC_REFUSED, GP_VC_FAIL_NONE, 0);
+        return;
+    }
+    if (expected_refusal)
+        violation(c, GP_CHECK_FAULT_ANSWERS);
+    violation(c, GP_CHECK_CLIENT_FAILURES);
+    /* a good token refused at the upgrade: most likely another secret */
+    end(sh, c, GP_VC_FAILED,
+        !expected_refusal && (status == 401 || status == 403) ? GP_VC_FAIL_AUTH_REFUSED
+                                                              : GP_VC_FAIL_UPGRADE_REFUSED,
+        0);
 }
 
 void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
@@ -687,6 +855,7 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
         c->requests_sent++;
         uint64_t t = now(sh);
         c->req[arg].t_sent = (uint32_t)(t ? t : 1);
+        c->req[arg].last = -1;
         if (!c->t_request0)
             c->t_request0 = t;
         send_request(sh, c, (int)arg);
@@ -700,6 +869,15 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
                      GP_VC_TIMER_REQUEST_TIMEOUT, arg);
         break;
     }
+    case GP_VC_TIMER_KEEPALIVE:
+        if (sh->profile && sh->profile->ping_ms && (c->phase == PH_OPEN || c->phase == PH_READY)) {
+            char buf[1024];
+            size_t len = 0;
+            if (gp_profile_ping(sh->profile, buf, sizeof(buf), &len) == GP_OK)
+                sh->io.send(sh->io.ctx, c, buf, len, GP_VC_TAG_PING);
+            sh->io.timer(sh->io.ctx, c, sh->profile->ping_ms, GP_VC_TIMER_KEEPALIVE, 0);
+        }
+        break;
     case GP_VC_TIMER_AUTH_DEADLINE:
         /* still open well past the auth timeout without authenticating */
         violation(c, GP_CHECK_FAULT_ANSWERS);

@@ -58,7 +58,8 @@ typedef enum gp_vc_outcome {
     X(UNPARSEABLE, "the server sent a message that does not parse")           \
     X(CONNECT_FAILED, "the connection could not be opened")                   \
     X(RUN_TIMEOUT, "the run ended before the client finished")                \
-    X(NOT_TIMED_OUT, "the server kept a connection that never authenticated open past its auth timeout")
+    X(NOT_TIMED_OUT, "the server kept a connection that never authenticated open past its auth timeout") \
+    X(UPGRADE_REFUSED, "the server refused the WebSocket upgrade (an HTTP status instead of 101)")
 
 typedef enum gp_vc_failure {
 #define GP_VC_FAIL_ENUM(e, text) GP_VC_FAIL_##e,
@@ -79,12 +80,14 @@ typedef enum gp_vc_timer {
     GP_VC_TIMER_REQUEST_TIMEOUT,  /* arg: request index */
     GP_VC_TIMER_STUCK,            /* stuck threshold after open */
     GP_VC_TIMER_AUTH_DEADLINE,    /* no_auth: the close 4408 is overdue */
+    GP_VC_TIMER_KEEPALIVE,        /* the profile's ping is due */
 } gp_vc_timer;
 
 /* The messages a client sends, as the driver's facts name them. */
 enum {
     GP_VC_TAG_AUTH = 0,
     GP_VC_TAG_EARLY,                 /* the early agent_execution */
+    GP_VC_TAG_PING,                  /* a profile's keepalive */
     GP_VC_TAG_REQUEST,               /* + k: request k (0-based) */
     GP_VC_TAG_COUNT = GP_VC_TAG_REQUEST + GP_REQUESTS_PER_CLIENT_MAX
 };
@@ -131,6 +134,7 @@ typedef struct gp_vc_req {
     uint8_t end;      /* GP_VC_REQ_* */
     uint8_t dup_used; /* duplicates of it (dup_to_server) accounted for */
     uint8_t echo;     /* next event of a duplicate's run, 0: none under way */
+    int8_t last;      /* the last event received (a repeatable one may come again), -1 */
 } gp_vc_req;
 
 enum { GP_VC_REQ_OPEN = 0, GP_VC_REQ_COMPLETED, GP_VC_REQ_FAILED, GP_VC_REQ_REFUSED };
@@ -175,6 +179,10 @@ typedef struct gp_vc_io {
 
 struct gp_vc_shared {
     const gp_scenario *sc;
+    /* Live mode against a server described by a protocol profile: messages
+     * are made and read as it says (NULL: goldpath.v1, the codec's). */
+    const struct gp_profile *profile;
+    const struct gp_profile_keys *keys;
     const gp_jwt_key *key;       /* the server's secret */
     const gp_jwt_key *wrong_key; /* for bad-signature tokens */
     int64_t epoch_s;             /* Unix seconds at run time 0 (token times) */
@@ -215,6 +223,10 @@ int gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
 /* The connection closed with `code` (1006: reset / no close frame). */
 void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code);
 
+/* The upgrade was answered with HTTP `status` instead of 101 (a server that
+ * refuses a token at the upgrade, as a profile may say). */
+void gp_vclient_on_refused(const gp_vc_shared *sh, gp_vclient *c, int status);
+
 /* A timer the client started fired. */
 void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
                          gp_vc_timer kind, uint32_t arg);
@@ -225,8 +237,9 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
  * settled. */
 void gp_vclient_finish(const gp_vc_shared *sh, gp_vclient *c);
 
-/* True when the plan expects this client to complete the golden path (no bad
- * token, no planned disconnect). */
+/* True when this client is expected to complete the golden path: no bad
+ * token, no planned disconnect, no silent client, and no reset by the
+ * driver's network on record (settled once the run is over). */
 bool gp_vclient_expects_completion(const gp_vclient *c);
 
 /* The phase a client was in, for reports ("connecting", "authenticating",

@@ -44,6 +44,20 @@ typedef struct gp_live_options {
      * (run->interrupted): the server stopped, its log read, the checks
      * judged. */
     const volatile sig_atomic_t *interrupt;
+    /* The server's protocol (NULL: goldpath.v1).  With a profile and no url,
+     * server_cmd starts the server under test. */
+    const struct gp_profile *profile;
+    /* A command that starts the server under test ({port}: a free port goldpath
+     * picked), its log read from its output; ready when the port accepts, or
+     * when a log line matches server_ready (a regular expression). */
+    const char *server_cmd;
+    const char *server_ready;
+    /* TLS for wss:// URLs. */
+    const char *tls_ca;      /* CA file to trust (NULL: the system's) */
+    const char *tls_cert;    /* client certificate (PEM), with tls_key */
+    const char *tls_key;
+    const char *tls_sni;     /* the server name to send and check (NULL: the URL's host) */
+    bool tls_insecure;       /* accept any certificate: for self-signed test servers only */
 } gp_live_options;
 
 /* Wall-clock figures of a live run that gp_run does not hold. */
@@ -52,6 +66,7 @@ typedef struct gp_live_stats {
     uint32_t source_addresses; /* 127.0.0.x addresses used (0: not bound) */
     uint64_t open_peak;        /* most WebSocket connections open at once */
     uint64_t connect_errors;   /* handshakes that failed */
+    char connect_error[256];   /* the first one's reason, as libwebsockets gave it */
     uint64_t first_start_ms, last_done_ms; /* run clock, for the rate below */
     double golden_paths_per_s; /* completed / (last done - first start) */
     bool server_started;       /* we started (and stopped) the server */

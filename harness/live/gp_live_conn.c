@@ -19,6 +19,7 @@
 
 #include "gp_codec.h"
 #include "gp_error.h"
+#include "gp_jptr.h"
 #include "gp_live_int.h"
 
 #define RX_MAX (1u << 20) /* a joined message larger than this is dropped */
@@ -143,7 +144,12 @@ static void link_gone(gp_live *lv, gp_live_link *l)
         gp_vclient *c = &lv->run->clients[i];
         int code = l->reset ? GP_CLOSE_ABNORMAL : l->peer_code ? l->peer_code : GP_CLOSE_ABNORMAL;
         if (!was_open && !l->reset)
-            gp_live_tracef(lv, i, "the handshake failed");
+            gp_live_tracef(lv, i, "the handshake failed%s", l->http_status ? " (HTTP status)" : "");
+        if (!was_open && !l->reset && l->http_status) {
+            gp_drive_refused(lv->run, i, l->http_status);
+            gp_live_wake(lv, 0);
+            return;
+        }
         gp_drive_close(lv->run, i, code);
         if (!was_open && c->outcome == GP_VC_FAILED && c->failure == GP_VC_FAIL_UNEXPECTED_CLOSE)
             c->failure = GP_VC_FAIL_CONNECT_FAILED;
@@ -168,6 +174,22 @@ void gp_live_reset(gp_live *lv, uint32_t i)
 
 /* The upgrade path: the scenario's, plus the accept delay the started
  * server's fault hook applies to this connection. */
+/* True when client c presents a token at the upgrade (header, query, cookie). */
+static bool token_at_upgrade(const gp_live *lv, const gp_vclient *c)
+{
+    if (c->plan.no_auth)
+        return false;
+    if (!lv->profile)
+        return c->plan.header_auth;
+    const gp_profile *p = lv->profile;
+    if (p->auth_by[GP_AUTH_QUERY] || p->auth_by[GP_AUTH_COOKIE])
+        return true;
+    return p->auth_by[GP_AUTH_HEADER] && c->plan.header_auth;
+}
+
+/* The upgrade path: the URL's (or the profile's), the token when the profile
+ * puts it in the query string, and the accept delay the started server's
+ * fault hook applies to this connection. */
 static void client_path(gp_live *lv, uint32_t i, char *out, size_t out_len)
 {
     const gp_vclient *c = &lv->run->clients[i];
@@ -181,11 +203,18 @@ static void client_path(gp_live *lv, uint32_t i, char *out, size_t out_len)
         else
             l->accept_delay_ms = c->plan.accept_delay_ms;
     }
-    if (l->accept_delay_ms)
-        snprintf(out, out_len, "%s%sgp_accept_delay_ms=%u", lv->url.path,
-                 strchr(lv->url.path, '?') ? "&" : "?", l->accept_delay_ms);
-    else
-        snprintf(out, out_len, "%s", lv->url.path);
+    const char *path = lv->url.path;
+    if (lv->profile && !lv->url.path_given)
+        path = lv->profile->ws_path;
+    size_t w = (size_t)snprintf(out, out_len, "%s", path);
+    char token[4096];
+    if (lv->profile && lv->profile->auth_by[GP_AUTH_QUERY] && token_at_upgrade(lv, c) &&
+        gp_vclient_token(&lv->sh, c, token, sizeof(token)) == GP_OK && w < out_len)
+        w += (size_t)snprintf(out + w, out_len - w, "%s%s=%s", strchr(out, '?') ? "&" : "?",
+                              lv->profile->auth_query, token);
+    if (l->accept_delay_ms && w < out_len)
+        snprintf(out + w, out_len - w, "%sgp_accept_delay_ms=%u", strchr(out, '?') ? "&" : "?",
+                 l->accept_delay_ms);
 }
 
 void gp_live_start_client(gp_live *lv, uint32_t i)
@@ -197,7 +226,7 @@ void gp_live_start_client(gp_live *lv, uint32_t i)
     lv->in_flight++;
     lv->busy++;
     gp_drive_start(lv->run, i);
-    char path[320];
+    char path[4608];
     client_path(lv, i, path, sizeof(path));
     if (l->accept_delay_ms && c->plan.slow_accept)
         gp_drive_fact(lv->run, i, GP_FACT_SLOW_ACCEPT, 0);
@@ -207,9 +236,17 @@ void gp_live_start_client(gp_live *lv, uint32_t i)
     ci.address = lv->url.host;
     ci.port = lv->url.port;
     ci.path = path;
-    ci.host = lv->host_header;
-    ci.origin = lv->host_header;
-    ci.protocol = GP_LIVE_PROTOCOL;
+    ci.host = lv->opt->tls_sni ? lv->opt->tls_sni : lv->host_header;
+    ci.origin = lv->profile && lv->profile->origin[0] ? lv->profile->origin : lv->host_header;
+    ci.protocol = !lv->profile ? GP_LIVE_PROTOCOL
+                  : lv->profile->subprotocols[0] ? lv->profile->subprotocols : NULL;
+    ci.local_protocol_name = GP_LIVE_PROTOCOL;
+    if (lv->url.tls)
+        ci.ssl_connection = LCCSCF_USE_SSL |
+                            (lv->opt->tls_insecure ? LCCSCF_ALLOW_SELFSIGNED |
+                                                         LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                                         LCCSCF_ALLOW_EXPIRED
+                                                   : 0);
     ci.userdata = l;
     ci.pwsi = &l->wsi;
     ci.retry_and_idle_policy = &gp_live_no_idle_policy;
@@ -219,21 +256,49 @@ void gp_live_start_client(gp_live *lv, uint32_t i)
         link_gone(lv, l); /* a no-op when the error callback has run already */
 }
 
-/* Adds "Authorization: Bearer <token>" to the upgrade request. */
+/* Appends one "Name: value\r\n" header; -1 when it does not fit. */
+static int add_header(char **p, size_t *room, const char *name, const char *value)
+{
+    int n = snprintf(*p, *room, "%s: %s\r\n", name, value);
+    if (n < 0 || (size_t)n >= *room)
+        return -1;
+    *p += n;
+    *room -= (size_t)n;
+    return 0;
+}
+
+/* The upgrade request's own headers: the profile's, and the token where it
+ * goes at the upgrade ("Authorization: Bearer <token>" for goldpath.v1). */
 static int append_auth(gp_live *lv, gp_live_link *l, char **p, size_t room)
 {
     uint32_t i = index_of(lv, l);
     const gp_vclient *c = &lv->run->clients[i];
-    if (!c->plan.header_auth)
+    const gp_profile *prof = lv->profile;
+    for (int h = 0; prof && h < prof->headers_len; h++)
+        if (add_header(p, &room, prof->headers[h][0], prof->headers[h][1]) != 0)
+            return -1;
+    if (!token_at_upgrade(lv, c))
         return 0;
-    char token[1024];
+    bool header = prof ? prof->auth_by[GP_AUTH_HEADER] : true;
+    bool cookie = prof && prof->auth_by[GP_AUTH_COOKIE];
+    if (!header && !cookie)
+        return 0;
+    char token[4096], value[4608];
     if (gp_vclient_token(&lv->sh, c, token, sizeof(token)) != GP_OK)
-        return 0; /* no header: the server's auth timeout will say so */
-    int n = snprintf(*p, room, "Authorization: Bearer %s\r\n", token);
-    if (n < 0 || (size_t)n >= room)
-        return -1;
-    *p += n;
-    return 0;
+        return 0; /* no token: the server's refusal or auth timeout will say so */
+    if (cookie) {
+        snprintf(value, sizeof(value), "%s=%s", prof->auth_cookie, token);
+        return add_header(p, &room, "Cookie", value);
+    }
+    if (!prof) {
+        snprintf(value, sizeof(value), "Bearer %s", token);
+        return add_header(p, &room, "Authorization", value);
+    }
+    gp_tvars v = {.n = 0};
+    gp_tvars_text(&v, "token", token);
+    if (gp_template_string(prof->auth_header_value, &v, value, sizeof(value)) < 0)
+        return 0;
+    return add_header(p, &room, prof->auth_header_name, value);
 }
 
 /* The client's own port, which the server's log names next to the
@@ -390,11 +455,21 @@ int gp_live_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         gp_live_tracef(lv, index_of(lv, l), "server closes: %d", l->peer_code);
         return 0;
     }
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        gp_live_tracef(lv, index_of(lv, l), "connect failed: %s",
-                       in ? (const char *)in : "(no reason given)");
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+        /* an upgrade answered with an HTTP status (a refused token, a wrong
+         * path) is told apart from a connection that failed */
+        int status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
+        if (status >= 200 && status != 101)
+            l->http_status = status;
+        gp_live_tracef(lv, index_of(lv, l), "connect failed: %s%s%d",
+                       in ? (const char *)in : "(no reason given)",
+                       l->http_status ? "; HTTP status " : "", l->http_status);
+        if (l->http_status == 0 && in && !lv->stats->connect_error[0])
+            snprintf(lv->stats->connect_error, sizeof(lv->stats->connect_error), "%s",
+                     (const char *)in);
         link_gone(lv, l);
         return 0;
+    }
     case LWS_CALLBACK_CLIENT_CLOSED:
     case LWS_CALLBACK_WSI_DESTROY:
         link_gone(lv, l);

@@ -14,6 +14,7 @@
 #include "gp_drive.h"
 #include "gp_eventq.h"
 #include "gp_live.h"
+#include "gp_profile.h"
 
 #define GP_LIVE_PER_SOURCE 20000 /* connections per source address (of ~28k ports) */
 #define GP_LIVE_SOURCES_MAX 250
@@ -27,6 +28,8 @@ typedef struct gp_live_url {
     char host[128];
     int port;
     char path[256];
+    bool path_given; /* the URL named a path (else path is the default, /ws) */
+    bool tls;        /* wss:// */
 } gp_live_url;
 
 /* Parses ws://HOST[:PORT][/PATH] (default port 80, path /ws).  Returns GP_OK
@@ -130,6 +133,7 @@ void gp_live_health_set_transitions(gp_health *h, const gp_live_metrics *m);
 typedef struct gp_live_server {
     int pid; /* 0: not running */
     int port;
+    bool group;          /* started with --server-cmd: its own process group */
     char dir[64];        /* private temporary folder (ready file) */
     char ready_path[96];
     int exit_status;     /* after stop: exit code, or 128 + signal */
@@ -150,6 +154,15 @@ int gp_live_server_find(const char *given, char *out, size_t out_len, char *err,
 int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenario *sc,
                          uint64_t max_connections, const char *secret,
                          const char *log_path, char *err, size_t err_len);
+
+/* Starts the user's server under test: cmd run by /bin/sh with {port}
+ * replaced by a free loopback port, stdout and stderr into log_path, the
+ * secret (when given) in its environment as secret_env; ready when the port
+ * accepts a connection, or, with ready_pattern, when a log line matches it.
+ * Bounded wait; the log's last lines in err when it fails. */
+int gp_live_server_start_cmd(gp_live_server *s, const char *cmd, const char *ready_pattern,
+                             const char *secret_env, const char *secret, const char *log_path,
+                             char *err, size_t err_len);
 
 /* Reads the server's peak RSS while it runs (VmHWM), 0 when unknown. */
 uint64_t gp_live_server_peak_rss(const gp_live_server *s);
@@ -197,6 +210,7 @@ typedef struct gp_live_link {
     uint16_t local_port; /* the client's port, as the server's log names it */
     uint32_t accept_delay_ms; /* asked of the server through its fault hook */
     uint64_t t_open;    /* run ms of ESTABLISHED */
+    int http_status;    /* the upgrade answered with an HTTP status, not 101 */
     uint64_t last_out_due, last_in_due; /* order kept per direction */
     gp_rng rng;         /* the driver's network draws for this link */
 } gp_live_link;
@@ -215,6 +229,8 @@ struct gp_live {
     struct lws_context *cx;
     gp_vc_shared sh;
     gp_jwt_key *key, *wrong_key;
+    const gp_profile *profile; /* the server's protocol (NULL: goldpath.v1) */
+    gp_profile_keys pkeys;
     gp_live_link *links;
     uint32_t *order;      /* clients by start time */
     uint32_t next_start;  /* index into order */
@@ -297,6 +313,9 @@ void gp_live_queue_free(gp_live_queue *q);
 bool gp_live_read_log(gp_live *lv, const char *path);
 
 /* gp_live_setup.c: each returns GP_OK or a gp_err with the reason in err. */
+/* The profile's keys and what it decides of each client's plan (where its
+ * token goes). */
+int gp_live_setup_profile(gp_live *lv, char *err, size_t err_len);
 int gp_live_setup_clients(gp_live *lv, const char *secret, char *err, size_t err_len);
 int gp_live_make_loop(gp_live *lv, char *err, size_t err_len);
 int gp_live_make_context(gp_live *lv, uint64_t fd_limit, char *err, size_t err_len);

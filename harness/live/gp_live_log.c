@@ -41,9 +41,71 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Microseconds since the epoch of "YYYY-MM-DD[T ]HH:MM:SS[.,]FFF[Z]" (UTC);
+ * 0 when it is not one. */
+static uint64_t iso_us(const char *ts)
+{
+    int y, mo, d, h, mi, s, n = 0;
+    char sep;
+    if (sscanf(ts, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &s, &n) != 7 ||
+        (sep != 'T' && sep != ' '))
+        return 0;
+    uint64_t frac = 0;
+    int digits = 0;
+    const char *p = ts + n;
+    if (*p == '.' || *p == ',')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if (digits < 6) {
+                frac = frac * 10 + (uint64_t)(*p - '0');
+                digits++;
+            }
+    while (digits++ < 6)
+        frac *= 10;
+    return ((uint64_t)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + (uint64_t)h * 3600 +
+            (uint64_t)mi * 60 + (uint64_t)s) * 1000000 + frac;
+}
+
+/* A line as the profile's log.line pattern splits it (ts, level, text). */
+static bool split_profile(const gp_live *lv, char *buf, log_line *out)
+{
+    const gp_profile *p = lv->profile;
+    regmatch_t m[GP_RX_GROUPS_MAX + 1];
+    if (!gp_rx_match(&p->log_line, buf, m))
+        return false;
+    char ts[64];
+    int gt = gp_rx_group(&p->log_line, "ts"), gl = gp_rx_group(&p->log_line, "level"),
+        gx = gp_rx_group(&p->log_line, "text");
+    if (gt < 0 || gx < 0 || m[gx].rm_so < 0 ||
+        !gp_rx_take(&p->log_line, buf, m, "ts", ts, sizeof(ts)))
+        return false;
+    uint64_t us = iso_us(ts);
+    if (!us)
+        return false;
+    out->level[0] = '\0';
+    if (gl >= 0 && m[gl].rm_so >= 0)
+        gp_rx_take(&p->log_line, buf, m, "level", out->level, sizeof(out->level));
+    /* levels as goldpath names them: WARNING and ERROR whatever the case, and
+     * the usual other spellings */
+    for (char *c = out->level; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+    if (strcmp(out->level, "WARN") == 0)
+        snprintf(out->level, sizeof(out->level), "WARNING");
+    else if (strcmp(out->level, "ERR") == 0 || strcmp(out->level, "CRITICAL") == 0 ||
+             strcmp(out->level, "FATAL") == 0)
+        snprintf(out->level, sizeof(out->level), "ERROR");
+    out->text = buf + m[gx].rm_so;
+    buf[m[gx].rm_eo] = '\0';
+    out->at_ms = us > lv->t0_unix_us ? (us - lv->t0_unix_us) / 1000 + 1 : 1;
+    out->at_us = us > lv->t0_unix_us ? us - lv->t0_unix_us : 0;
+    return true;
+}
+
 /* Splits "<timestamp> <LEVEL> <text>".  False for anything else. */
 static bool split(const gp_live *lv, char *buf, log_line *out)
 {
+    if (lv->profile && lv->profile->log_given)
+        return split_profile(lv, buf, out);
     int y, mo, d, h, mi, s, n = 0;
     unsigned frac = 0;
     char fs[16];
@@ -111,6 +173,120 @@ static bool step_line(const char *text, const char *prefix, char *id, size_t id_
     return *from != GP_STATE_COUNT && *to != GP_STATE_COUNT;
 }
 
+/* ---- what a line says ----------------------------------------------------------------- */
+
+enum { L_NONE = 0, L_STEP, L_REFUSED, L_OPENED, L_CLOSED, L_PEER, L_READY, L_ID_CHANGE,
+       L_AGENT_FAILED };
+
+typedef struct said {
+    int kind;
+    char id[128], other[128]; /* other: the new id, the request id */
+    gp_state from, to;
+    unsigned port;
+} said;
+
+static bool take(const gp_rx *rx, const char *text, const regmatch_t *m, const char *g,
+                 char *out, size_t n)
+{
+    return gp_rx_take(rx, text, m, g, out, n) && out[0];
+}
+
+/* The profile's patterns, in a fixed order. */
+static void classify_profile(const gp_profile *p, const char *text, said *out)
+{
+    regmatch_t m[GP_RX_GROUPS_MAX + 1];
+    char a[64], b[64];
+    if (p->log_has[0] && gp_rx_match(&p->log_step, text, m) &&
+        take(&p->log_step, text, m, "id", out->id, sizeof(out->id)) &&
+        take(&p->log_step, text, m, "from", a, sizeof(a)) &&
+        take(&p->log_step, text, m, "to", b, sizeof(b))) {
+        int f = gp_profile_state_of(p, a), t = gp_profile_state_of(p, b);
+        if (f >= 0 && t >= 0) {
+            out->kind = L_STEP;
+            out->from = (gp_state)f;
+            out->to = (gp_state)t;
+            return;
+        }
+    }
+    if (p->log_has[1] && gp_rx_match(&p->log_refused, text, m) &&
+        take(&p->log_refused, text, m, "id", out->id, sizeof(out->id)) &&
+        take(&p->log_refused, text, m, "from", a, sizeof(a)) &&
+        take(&p->log_refused, text, m, "to", b, sizeof(b))) {
+        int f = gp_profile_state_of(p, a), t = gp_profile_state_of(p, b);
+        if (f >= 0 && t >= 0) {
+            out->kind = L_REFUSED;
+            out->from = (gp_state)f;
+            out->to = (gp_state)t;
+            return;
+        }
+    }
+    if (p->log_has[4] && gp_rx_match(&p->log_peer, text, m) &&
+        take(&p->log_peer, text, m, "id", out->id, sizeof(out->id)) &&
+        take(&p->log_peer, text, m, "port", a, sizeof(a))) {
+        out->kind = L_PEER;
+        out->port = (unsigned)strtoul(a, NULL, 10);
+        return;
+    }
+    if (p->log_has[6] && gp_rx_match(&p->log_id_change, text, m) &&
+        take(&p->log_id_change, text, m, "id", out->id, sizeof(out->id)) &&
+        take(&p->log_id_change, text, m, "new", out->other, sizeof(out->other))) {
+        out->kind = L_ID_CHANGE;
+        return;
+    }
+    if (p->log_has[7] && gp_rx_match(&p->log_agent_failed, text, m) &&
+        take(&p->log_agent_failed, text, m, "id", out->id, sizeof(out->id)) &&
+        take(&p->log_agent_failed, text, m, "request", out->other, sizeof(out->other))) {
+        out->kind = L_AGENT_FAILED;
+        return;
+    }
+    const gp_rx *simple[] = {&p->log_opened, &p->log_closed, &p->log_ready};
+    const int kinds[] = {L_OPENED, L_CLOSED, L_READY};
+    const int has[] = {2, 3, 5};
+    for (int k = 0; k < 3; k++)
+        if (p->log_has[has[k]] && gp_rx_match(simple[k], text, m) &&
+            take(simple[k], text, m, "id", out->id, sizeof(out->id))) {
+            out->kind = kinds[k];
+            return;
+        }
+}
+
+/* What a line of the server's log says, as goldpath-server writes it or as
+ * the profile's patterns read it. */
+static void classify(const gp_live *lv, const char *text, said *out)
+{
+    out->kind = L_NONE;
+    if (lv->profile && lv->profile->log_given) {
+        classify_profile(lv->profile, text, out);
+        return;
+    }
+    const char *rest;
+    if (step_line(text, "State transition for ", out->id, sizeof(out->id), &out->from, &out->to))
+        out->kind = L_STEP;
+    else if (step_line(text, "Invalid state transition for ", out->id, sizeof(out->id),
+                       &out->from, &out->to))
+        out->kind = L_REFUSED;
+    else if (word_after(text, "Connection id mismatch: ", out->id, sizeof(out->id), &rest) &&
+             word_after(rest, " became ", out->other, sizeof(out->other), NULL))
+        out->kind = L_ID_CHANGE;
+    else if (word_after(text, "Agent failed for request ", out->other, sizeof(out->other),
+                        &rest) &&
+             word_after(rest, " on ", out->id, sizeof(out->id), NULL))
+        out->kind = L_AGENT_FAILED;
+    else if (word_after(text, "Connection ", out->id, sizeof(out->id), &rest)) {
+        if (strncmp(rest, " peer ", 6) == 0) {
+            const char *colon = strrchr(rest, ':');
+            out->port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 0;
+            out->kind = L_PEER;
+        } else if (strcmp(rest, " opened (CONNECTING)") == 0) {
+            out->kind = L_OPENED;
+        } else if (strcmp(rest, " closed") == 0) {
+            out->kind = L_CLOSED;
+        } else if (strncmp(rest, " ready (", 8) == 0) {
+            out->kind = L_READY;
+        }
+    }
+}
+
 /* ---- pass one: which id is whose --------------------------------------------------- */
 
 typedef struct port_map {
@@ -149,10 +325,8 @@ static int ports_build(gp_live *lv, port_map *pm)
     return GP_OK;
 }
 
-static void on_peer(gp_live *lv, port_map *pm, const char *id, const char *rest)
+static void on_peer(gp_live *lv, port_map *pm, const char *id, unsigned long port)
 {
-    const char *colon = strrchr(rest, ':');
-    unsigned long port = colon ? strtoul(colon + 1, NULL, 10) : 0;
     if (port == 0 || port > 65535)
         return;
     uint32_t i = pm->first[port];
@@ -206,40 +380,46 @@ static uint32_t line_client(const gp_run *run, const char *text)
 static void second_pass_line(gp_live *lv, const log_line *ln, reading *rd)
 {
     gp_run *run = lv->run;
-    char id[128], other[128];
-    const char *rest;
-    gp_state from, to;
-    if (step_line(ln->text, "State transition for ", id, sizeof(id), &from, &to)) {
-        observe(lv, GP_OBS_STEP, id, from, to, true, ln);
+    said w;
+    classify(lv, ln->text, &w);
+    switch (w.kind) {
+    case L_STEP:
+        observe(lv, GP_OBS_STEP, w.id, w.from, w.to, true, ln);
         rd->steps++;
-    } else if (step_line(ln->text, "Invalid state transition for ", id, sizeof(id), &from,
-                         &to)) {
-        observe(lv, GP_OBS_STEP, id, from, to, false, ln);
+        break;
+    case L_REFUSED:
+        observe(lv, GP_OBS_STEP, w.id, w.from, w.to, false, ln);
         rd->steps++;
-    } else if (word_after(ln->text, "Connection id mismatch: ", id, sizeof(id), &rest) &&
-               word_after(rest, " became ", other, sizeof(other), NULL)) {
+        break;
+    case L_ID_CHANGE: {
         /* the incident's migration: the machine of `id` goes, `other` comes */
-        uint32_t i = gp_judge_conn_of(&run->judge, id);
+        uint32_t i = gp_judge_conn_of(&run->judge, w.id);
         gp_state s = gp_judge_state(&run->judge, i);
-        observe(lv, GP_OBS_UNREGISTERED, id, s, s, true, ln);
-        observe(lv, GP_OBS_REGISTERED, other, GP_STATE_CONNECTING, GP_STATE_CONNECTING, true,
+        observe(lv, GP_OBS_UNREGISTERED, w.id, s, s, true, ln);
+        observe(lv, GP_OBS_REGISTERED, w.other, GP_STATE_CONNECTING, GP_STATE_CONNECTING, true,
                 ln);
-    } else if (word_after(ln->text, "Connection ", id, sizeof(id), &rest)) {
-        uint32_t i = gp_judge_conn_of(&run->judge, id);
-        if (strcmp(rest, " opened (CONNECTING)") == 0) {
-            observe(lv, GP_OBS_REGISTERED, id, GP_STATE_CONNECTING, GP_STATE_CONNECTING, true,
-                    ln);
-        } else if (strcmp(rest, " closed") == 0) {
-            gp_state s = gp_judge_state(&run->judge, i);
-            observe(lv, GP_OBS_UNREGISTERED, id, s, s, true, ln);
-        } else if (strncmp(rest, " ready (", 8) == 0) {
-            gp_judge_ready_sent(&run->judge, i, ln->at_ms);
-        }
-    } else if (word_after(ln->text, "Agent failed for request ", other, sizeof(other), &rest) &&
-               word_after(rest, " on ", id, sizeof(id), NULL)) {
-        gp_observation o = {.kind = GP_OBS_AGENT_FAILURE, .id = id, .request_id = other,
+        break;
+    }
+    case L_OPENED:
+        observe(lv, GP_OBS_REGISTERED, w.id, GP_STATE_CONNECTING, GP_STATE_CONNECTING, true, ln);
+        break;
+    case L_CLOSED: {
+        uint32_t i = gp_judge_conn_of(&run->judge, w.id);
+        gp_state s = gp_judge_state(&run->judge, i);
+        observe(lv, GP_OBS_UNREGISTERED, w.id, s, s, true, ln);
+        break;
+    }
+    case L_READY:
+        gp_judge_ready_sent(&run->judge, gp_judge_conn_of(&run->judge, w.id), ln->at_ms);
+        break;
+    case L_AGENT_FAILED: {
+        gp_observation o = {.kind = GP_OBS_AGENT_FAILURE, .id = w.id, .request_id = w.other,
                             .at_ms = ln->at_ms};
         gp_drive_observe(run, UINT32_MAX, &o);
+        break;
+    }
+    default:
+        break;
     }
     uint32_t who = UINT32_MAX;
     if (strcmp(ln->level, "WARNING") == 0 || strcmp(ln->level, "ERROR") == 0)
@@ -291,20 +471,18 @@ static void first_pass(gp_live *lv, char *buf, void *ctx)
 {
     pass1 *p = ctx;
     log_line ln;
-    char id[128], other[128];
-    const char *rest;
     if (!split(lv, buf, &ln))
         return;
     p->rd->lines++;
-    if (word_after(ln.text, "Connection ", id, sizeof(id), &rest) &&
-        strncmp(rest, " peer ", 6) == 0) {
-        on_peer(lv, &p->pm, id, rest + 6);
+    said w;
+    classify(lv, ln.text, &w);
+    if (w.kind == L_PEER) {
+        on_peer(lv, &p->pm, w.id, w.port);
         p->rd->peers++;
-    } else if (word_after(ln.text, "Connection id mismatch: ", id, sizeof(id), &rest) &&
-               word_after(rest, " became ", other, sizeof(other), NULL)) {
-        uint32_t i = gp_judge_conn_of(&lv->run->judge, id);
+    } else if (w.kind == L_ID_CHANGE) {
+        uint32_t i = gp_judge_conn_of(&lv->run->judge, w.id);
         if (i != UINT32_MAX)
-            gp_judge_link(&lv->run->judge, other, i);
+            gp_judge_link(&lv->run->judge, w.other, i);
     }
 }
 

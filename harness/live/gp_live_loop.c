@@ -291,7 +291,20 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
     run->trace_ctx = opt->trace_ctx;
     const char *secret = opt->jwt_secret ? opt->jwt_secret : gp_dev_jwt_secret;
     uint64_t fd_limit = 0;
-    int rc = gp_live_check_scenario(lv.sc, opt->url != NULL, err, err_len);
+    lv.profile = opt->profile;
+    /* goldpath starts goldpath-server itself only for its own protocol */
+    bool own_server = !opt->url && !opt->server_cmd;
+    bool hooked = own_server; /* goldpath-server's fault hooks (accept delays) */
+    int rc = gp_live_check_scenario(lv.sc, !hooked, err, err_len);
+    if (rc == GP_OK && lv.profile)
+        rc = gp_profile_check_scenario(lv.profile, lv.sc, err, err_len);
+    if (rc == GP_OK && lv.profile && own_server && !lv.profile->goldpath_health) {
+        snprintf(err, err_len, "profile %s is not goldpath-server's protocol: give the server "
+                               "under test with --url ws://HOST:PORT/PATH (and --server-log FILE), "
+                               "or have goldpath start it with --server-cmd 'COMMAND {port}'",
+                 lv.profile->name);
+        rc = GP_ERR_INVALID_ARG;
+    }
     if (rc == GP_OK && opt->url) {
         rc = gp_live_url_parse(opt->url, &lv.url, err, err_len);
         if (rc == GP_OK) /* a server that is not there is bad input, not a failed run */
@@ -304,7 +317,15 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
         rc = gp_live_source_count(lv.sc, &lv.url, lv.open_max, &lv.n_sources, err, err_len);
     gp_live_server srv;
     memset(&srv, 0, sizeof(srv));
-    if (rc == GP_OK && !opt->url) {
+    if (rc == GP_OK && opt->server_cmd && !opt->url) {
+        const char *env = lv.profile && lv.profile->secret_env[0] ? lv.profile->secret_env
+                                                                   : "GOLDPATH_JWT_SECRET";
+        rc = gp_live_server_start_cmd(&srv, opt->server_cmd, opt->server_ready, env,
+                                      opt->jwt_secret, opt->server_log, err, err_len);
+        lv.url = (gp_live_url){.host = "127.0.0.1", .port = srv.port, .path = "/ws"};
+        stats->server_started = rc == GP_OK;
+        stats->server_pid = srv.pid;
+    } else if (rc == GP_OK && !opt->url) {
         char binary[4096];
         rc = gp_live_server_find(opt->server_path, binary, sizeof(binary), err, err_len);
         /* the scenario's limit, or room for every client the fd budget allows */
@@ -323,6 +344,8 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
     plan_network(&lv);
     if (rc == GP_OK)
         rc = gp_live_setup_clients(&lv, secret, err, err_len);
+    if (rc == GP_OK && lv.profile)
+        rc = gp_live_setup_profile(&lv, err, err_len);
     if (rc == GP_OK)
         rc = gp_live_make_loop(&lv, err, err_len);
     if (rc == GP_OK)

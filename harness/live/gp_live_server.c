@@ -3,8 +3,11 @@
  * server settings, waited for (bounded) through its ready file, and stopped
  * with SIGTERM at the end, its exit status, CPU time and peak RSS kept for
  * the report and the benchmark. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 
 #define START_WAIT_MS 10000
 #define STOP_WAIT_MS 20000 /* the server's shutdown grace is 10 s */
+#define CMD_START_WAIT_MS 30000 /* a server of the user's: an interpreter may be slow */
 #define ARGS_MAX 64
 
 static void sleep_ms(unsigned ms)
@@ -275,7 +279,7 @@ void gp_live_server_stop(gp_live_server *s)
 {
     if (s->pid) {
         uint64_t hwm = gp_live_server_peak_rss(s);
-        kill(s->pid, SIGTERM);
+        kill(s->group ? -s->pid : s->pid, SIGTERM);
         int status = 0, waited = 0;
         struct rusage ru;
         memset(&ru, 0, sizeof(ru));
@@ -285,7 +289,7 @@ void gp_live_server_stop(gp_live_server *s)
             waited += 5;
         }
         if (got == 0) { /* did not stop within the grace: kill it */
-            kill(s->pid, SIGKILL);
+            kill(s->group ? -s->pid : s->pid, SIGKILL);
             got = wait4(s->pid, &status, 0, &ru);
         }
         s->exit_status = got == s->pid ? (WIFEXITED(status)   ? WEXITSTATUS(status)
@@ -302,4 +306,142 @@ void gp_live_server_stop(gp_live_server *s)
     if (s->dir[0])
         rmdir(s->dir);
     s->ready_path[0] = s->dir[0] = '\0';
+}
+
+/* ---- a server under test that goldpath starts: --server-cmd ------------------ */
+
+/* A free loopback port below 32768 (test ports stay out of the ephemeral
+ * range, where TIME_WAIT may hold them), from a range walked from a start
+ * that depends on our pid, so that parallel runs do not collide. */
+static int free_port(void)
+{
+    int base = 20000 + (int)(getpid() % 1000) * 11;
+    for (int k = 0; k < 12000; k += 7) {
+        int port = 20000 + (base - 20000 + k) % 12000;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return 0;
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+        if (ok)
+            return port;
+    }
+    return 0;
+}
+
+/* cmd with every {port} replaced. */
+static int expand_cmd(const char *cmd, int port, char *out, size_t out_len)
+{
+    size_t w = 0;
+    for (const char *p = cmd; *p;) {
+        if (strncmp(p, "{port}", 6) == 0) {
+            int n = snprintf(out + w, out_len - w, "%d", port);
+            if (n < 0 || (size_t)n >= out_len - w)
+                return -1;
+            w += (size_t)n;
+            p += 6;
+            continue;
+        }
+        if (w + 2 > out_len)
+            return -1;
+        out[w++] = *p++;
+    }
+    out[w] = '\0';
+    return 0;
+}
+
+/* True when a line of the log (from `from` bytes on) matches rx. */
+static bool log_has_line(const char *path, const gp_rx *rx)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[4096];
+    regmatch_t m[GP_RX_GROUPS_MAX + 1];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        found = gp_rx_match(rx, line, m);
+    }
+    fclose(f);
+    return found;
+}
+
+int gp_live_server_start_cmd(gp_live_server *s, const char *cmd, const char *ready_pattern,
+                             const char *secret_env, const char *secret, const char *log_path,
+                             char *err, size_t err_len)
+{
+    memset(s, 0, sizeof(*s));
+    gp_rx ready;
+    memset(&ready, 0, sizeof(ready));
+    if (ready_pattern && gp_rx_compile(&ready, ready_pattern, err, err_len) != GP_OK) {
+        size_t n = strlen(err);
+        snprintf(err + n, err_len - n, " (--server-ready)");
+        return GP_ERR_INVALID_ARG;
+    }
+    int port = free_port();
+    char line[8192];
+    if (!port || expand_cmd(cmd, port, line + 5, sizeof(line) - 5) != 0) {
+        snprintf(err, err_len, "--server-cmd: %s", port ? "command too long" : "no free port");
+        gp_rx_free(&ready);
+        return GP_ERR_INVALID_ARG;
+    }
+    memcpy(line, "exec ", 5); /* the shell becomes the server: its pid, RSS and exit are ours */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, err_len, "--server-cmd: fork: %s", strerror(errno));
+        gp_rx_free(&ready);
+        return GP_ERR_NOT_FOUND;
+    }
+    if (pid == 0) {
+        setpgid(0, 0); /* its own group: stopped as one, with its children */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        int fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                      0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        int null_in = open("/dev/null", O_RDONLY);
+        if (null_in >= 0)
+            dup2(null_in, STDIN_FILENO);
+        if (secret_env && secret_env[0] && secret)
+            setenv(secret_env, secret, 1);
+        execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+        _exit(127);
+    }
+    s->pid = (int)pid;
+    s->port = port;
+    s->group = true;
+    gp_live_url probe = {.host = "127.0.0.1", .port = port};
+    char why[256];
+    for (int waited = 0; waited < CMD_START_WAIT_MS; waited += 20) {
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            char how[96];
+            status_text(status, how, sizeof(how));
+            snprintf(err, err_len, "--server-cmd \"%s\" %s before it was ready", line + 5, how);
+            append_log_tail(log_path, err, err_len);
+            s->pid = 0;
+            gp_rx_free(&ready);
+            return GP_ERR_NOT_FOUND;
+        }
+        bool up = ready_pattern ? log_has_line(log_path, &ready)
+                                : gp_live_probe(&probe, 50, why, sizeof(why)) == GP_OK;
+        if (up) {
+            gp_rx_free(&ready);
+            return GP_OK;
+        }
+        sleep_ms(20);
+    }
+    snprintf(err, err_len, "--server-cmd \"%s\" was not ready within %d s (%s)", line + 5,
+             CMD_START_WAIT_MS / 1000,
+             ready_pattern ? "no log line matched --server-ready" : "its port never accepted");
+    append_log_tail(log_path, err, err_len);
+    gp_rx_free(&ready);
+    gp_live_server_stop(s);
+    return GP_ERR_NOT_FOUND;
 }

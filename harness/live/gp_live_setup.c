@@ -112,6 +112,35 @@ int gp_live_setup_clients(gp_live *lv, const char *secret, char *err, size_t err
     return GP_OK;
 }
 
+int gp_live_setup_profile(gp_live *lv, char *err, size_t err_len)
+{
+    const gp_profile *p = lv->profile;
+    int rc = gp_profile_keys_open(p, &lv->pkeys, err, err_len);
+    if (rc != GP_OK)
+        return rc;
+    lv->sh.profile = p;
+    lv->sh.keys = &lv->pkeys;
+    for (int k = 0; k < p->sigs_len; k++)
+        if ((rc = gp_logsig_add(&lv->run->logsig, p->sigs[k].name, p->sigs[k].level,
+                                &p->sigs[k].rx)) != GP_OK) {
+            snprintf(err, err_len, "out of memory for the profile's log signatures");
+            return rc;
+        }
+    /* where each client's token goes: the profile decides; with both the
+     * first message and a header offered, the scenario's
+     * clients.header_auth_fraction has drawn it */
+    for (uint32_t i = 0; i < lv->run->n_clients; i++) {
+        gp_vc_plan *plan = &lv->run->clients[i].plan;
+        if (!p->auth_by[GP_AUTH_MESSAGE])
+            plan->header_auth = true;
+        else if (!p->auth_by[GP_AUTH_HEADER])
+            plan->header_auth = false;
+        if (plan->header_auth)
+            plan->after_auth = false;
+    }
+    return GP_OK;
+}
+
 int gp_live_make_loop(gp_live *lv, char *err, size_t err_len)
 {
     if (uv_loop_init(&lv->loop) != 0) {
@@ -160,4 +189,5 @@ void gp_live_teardown(gp_live *lv)
     gp_live_http_free(&lv->http);
     gp_jwt_key_destroy(lv->key);
     gp_jwt_key_destroy(lv->wrong_key);
+    gp_profile_keys_close(&lv->pkeys);
 }

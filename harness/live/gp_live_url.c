@@ -29,12 +29,15 @@ static int parse(const char *url, gp_live_url *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
     const char *p = url;
-    if (strncmp(p, "ws://", 5) != 0) {
-        snprintf(err, err_len, "expected ws://HOST:PORT/PATH%s",
-                 strncmp(p, "wss://", 6) == 0 ? " (wss:// is not supported yet)" : "");
+    if (strncmp(p, "ws://", 5) == 0) {
+        p += 5;
+    } else if (strncmp(p, "wss://", 6) == 0) {
+        p += 6;
+        out->tls = true;
+    } else {
+        snprintf(err, err_len, "expected ws://HOST:PORT/PATH or wss://HOST:PORT/PATH");
         return GP_ERR_INVALID_ARG;
     }
-    p += 5;
     size_t host_len;
     if (*p == '[') { /* an IPv6 literal */
         const char *close = strchr(p, ']');
@@ -63,7 +66,7 @@ static int parse(const char *url, gp_live_url *out, char *err, size_t err_len)
         memcpy(out->host, p, host_len);
         p += host_len;
     }
-    out->port = 80;
+    out->port = out->tls ? 443 : 80;
     if (*p == ':') {
         char *end = NULL;
         errno = 0;
@@ -76,6 +79,7 @@ static int parse(const char *url, gp_live_url *out, char *err, size_t err_len)
         out->port = (int)port;
         p = end;
     }
+    out->path_given = *p && strcmp(p, "/") != 0;
     const char *path = *p ? p : "/ws";
     if (strlen(path) >= sizeof(out->path)) {
         snprintf(err, err_len, "the path is longer than %zu bytes", sizeof(out->path) - 1);

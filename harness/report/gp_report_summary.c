@@ -145,10 +145,10 @@ static json_t *log_json(const gp_run *run)
 {
     const gp_logsig *ls = &run->logsig;
     json_t *sigs = json_array(), *classes = json_array();
-    for (int s = 0; s < GP_SIGNATURE_COUNT; s++) {
+    for (int s = 0; s < ls->n_sigs; s++) {
         const gp_logsig_count *c = &ls->count[s];
         json_array_append_new(sigs, json_pack("{s:s, s:I, s:I, s:I, s:I}", "name",
-                                              gp_logsig_name(s), "count", (json_int_t)c->total,
+                                              gp_logsig_name_of(ls, s), "count", (json_int_t)c->total,
                                               "connections", (json_int_t)c->connections,
                                               "max_per_connection",
                                               (json_int_t)c->max_per_connection,

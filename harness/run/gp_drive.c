@@ -11,6 +11,7 @@
 
 #include "gp_agent.h"
 #include "gp_error.h"
+#include "gp_profile.h"
 
 /* What a client looked like before an event. */
 typedef struct before {
@@ -149,6 +150,15 @@ void gp_drive_close(gp_run *run, uint32_t i, int code)
     account(run, i, b);
 }
 
+void gp_drive_refused(gp_run *run, uint32_t i, int status)
+{
+    gp_vclient *c = client(run, i);
+    before b = take(c);
+    gp_run_tracef(run, i, "the server refuses the upgrade: HTTP %d", status);
+    gp_vclient_on_refused(run->sh, c, status);
+    account(run, i, b);
+}
+
 void gp_drive_timer(gp_run *run, uint32_t i, gp_vc_timer kind, uint32_t arg)
 {
     gp_vclient *c = client(run, i);
@@ -259,8 +269,39 @@ void gp_drive_observe(gp_run *run, uint32_t i, const gp_observation *o)
 
 /* The type (and error code) of a message the server sent, without a full
  * parse when it starts as goldpath's encoder writes it. */
-static int peek(const char *data, size_t len, int *code)
+static int peek_profile(const gp_profile *p, const char *data, size_t len, int *code)
 {
+    gp_pin m;
+    if (gp_profile_read(p, data, len, &m) != GP_OK)
+        return GP_MSG_NONE;
+    int type = GP_MSG_NONE;
+    switch (m.kind) {
+    case GP_PIN_READY:
+        type = GP_MSG_CONNECTION_READY;
+        break;
+    case GP_PIN_ERROR:
+        type = GP_MSG_ERROR;
+        *code = m.code;
+        break;
+    case GP_PIN_PONG:
+        type = GP_MSG_PONG;
+        break;
+    case GP_PIN_EVENT: /* the first and the terminal event stand for started and completed */
+        type = m.step == 0 ? GP_MSG_AGENT_STARTED
+               : m.step == p->n_steps - 1 ? GP_MSG_AGENT_COMPLETED : GP_MSG_AGENT_THINKING;
+        break;
+    default:
+        type = GP_MSG_NONE;
+    }
+    gp_pin_clear(&m);
+    return type;
+}
+
+static int peek(const gp_run *run, const char *data, size_t len, int *code)
+{
+    *code = -1;
+    if (run->sh && run->sh->profile) /* a server of another protocol */
+        return peek_profile(run->sh->profile, data, len, code);
     static const char head[] = "{\"type\":\"";
     static const char key[] = "\"code\":\"";
     *code = -1;
@@ -304,7 +345,7 @@ void gp_drive_server_sent(gp_run *run, uint32_t i, const char *data, size_t len,
 {
     gp_wire *w = &run->wire;
     int code;
-    int type = peek(data, len, &code);
+    int type = peek(run, data, len, &code);
     w->sent_total++;
     /* after its close frame a server sends nothing (RFC 6455 5.5.1) */
     if (w->complete && i < run->judge.n &&

@@ -28,6 +28,9 @@ void gp_drive_message(gp_run *run, uint32_t i, const char *data, size_t len,
 /* Client i learnt its connection closed with `code`. */
 void gp_drive_close(gp_run *run, uint32_t i, int code);
 /* A timer of client i fired. */
+/* The upgrade was answered with HTTP `status` instead of 101. */
+void gp_drive_refused(gp_run *run, uint32_t i, int status);
+
 void gp_drive_timer(gp_run *run, uint32_t i, gp_vc_timer kind, uint32_t arg);
 
 /* ---- facts: what the driver did ---------------------------------------------- */

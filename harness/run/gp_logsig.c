@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gp_error.h"
+#include "gp_rx.h"
 
 typedef struct sig_def {
     const char *name, *level, *re, *what;
@@ -29,6 +30,45 @@ const char *gp_logsig_what(int s)
     return s >= 0 && s < GP_SIGNATURE_COUNT ? sigs[s].what : "unknown";
 }
 
+const char *gp_logsig_name_of(const gp_logsig *ls, int s)
+{
+    if (s >= GP_SIGNATURE_COUNT && s < ls->n_sigs)
+        return ls->extra[s - GP_SIGNATURE_COUNT].name;
+    return gp_logsig_name(s);
+}
+
+const char *gp_logsig_what_of(const gp_logsig *ls, int s)
+{
+    if (s >= GP_SIGNATURE_COUNT && s < ls->n_sigs)
+        return "a signature of the server's protocol profile";
+    return gp_logsig_what(s);
+}
+
+uint16_t gp_logsig_on(const gp_logsig *ls, uint32_t i, int s)
+{
+    if (i >= ls->n || s < 0 || s >= ls->n_sigs || !ls->per_conn)
+        return 0;
+    return ls->per_conn[(size_t)i * (size_t)ls->n_sigs + (size_t)s];
+}
+
+int gp_logsig_add(gp_logsig *ls, const char *name, const char *level, const struct gp_rx *rx)
+{
+    if (ls->n_sigs >= GP_LOGSIG_MAX)
+        return GP_ERR_FULL;
+    uint16_t *grown = calloc((size_t)(ls->n ? ls->n : 1) * (size_t)(ls->n_sigs + 1),
+                             sizeof(*grown));
+    if (!grown)
+        return GP_ERR_NOMEM;
+    free(ls->per_conn); /* nothing counted yet */
+    ls->per_conn = grown;
+    gp_logsig_extra *x = &ls->extra[ls->n_sigs - GP_SIGNATURE_COUNT];
+    snprintf(x->name, sizeof(x->name), "profile.%s", name);
+    snprintf(x->level, sizeof(x->level), "%s", level ? level : "");
+    x->rx = rx;
+    ls->n_sigs++;
+    return GP_OK;
+}
+
 int gp_logsig_find(const char *name)
 {
     for (int s = 0; s < GP_SIGNATURE_COUNT; s++)
@@ -41,7 +81,8 @@ int gp_logsig_init(gp_logsig *ls, uint32_t n)
 {
     memset(ls, 0, sizeof(*ls));
     ls->n = n;
-    ls->per_conn = calloc(n ? n : 1, sizeof(*ls->per_conn));
+    ls->n_sigs = GP_SIGNATURE_COUNT;
+    ls->per_conn = calloc((size_t)(n ? n : 1) * GP_SIGNATURE_COUNT, sizeof(*ls->per_conn));
     if (!ls->per_conn)
         return GP_ERR_NOMEM;
     for (int s = 0; s < GP_SIGNATURE_COUNT; s++) {
@@ -135,14 +176,22 @@ uint32_t gp_logsig_line(gp_logsig *ls, const char *level, const char *text, uint
     ls->warnings += warn;
     ls->errors += err;
     count_class(ls, level, text);
-    for (int s = 0; ls->ready && s < GP_SIGNATURE_COUNT; s++) {
-        regmatch_t m[4];
-        if (regexec(&ls->re[s], text, 4, m, 0) != 0)
-            continue;
+    for (int s = 0; ls->ready && s < ls->n_sigs; s++) {
+        regmatch_t m[GP_RX_GROUPS_MAX + 1];
+        int g;
+        if (s < GP_SIGNATURE_COUNT) {
+            if (regexec(&ls->re[s], text, 4, m, 0) != 0)
+                continue;
+            g = sigs[s].id_group;
+        } else {
+            const gp_logsig_extra *x = &ls->extra[s - GP_SIGNATURE_COUNT];
+            if ((x->level[0] && strcmp(x->level, level) != 0) || !gp_rx_match(x->rx, text, m))
+                continue;
+            g = gp_rx_group(x->rx, "id");
+        }
         gp_logsig_count *c = &ls->count[s];
         c->total++;
         uint32_t who = conn;
-        int g = sigs[s].id_group;
         if (who == UINT32_MAX && g > 0 && m[g].rm_so >= 0 && conn_of) {
             char id[128];
             size_t n = (size_t)(m[g].rm_eo - m[g].rm_so);
@@ -157,7 +206,7 @@ uint32_t gp_logsig_line(gp_logsig *ls, const char *level, const char *text, uint
             continue;
         }
         conn = who;
-        uint16_t *k = &ls->per_conn[who][s];
+        uint16_t *k = &ls->per_conn[(size_t)who * (size_t)ls->n_sigs + (size_t)s];
         if (*k == 0)
             c->connections++;
         if (*k < UINT16_MAX)

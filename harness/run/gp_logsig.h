@@ -14,6 +14,8 @@
 #include "gp_signatures_list.h"
 
 #define GP_LOGSIG_CLASSES_MAX 64
+#define GP_LOGSIG_EXTRA_MAX 16 /* signatures a protocol profile adds */
+#define GP_LOGSIG_MAX (GP_SIGNATURE_COUNT + GP_LOGSIG_EXTRA_MAX)
 #define GP_LOGSIG_CLASS_LEN 160
 
 typedef struct gp_logsig_class {
@@ -29,21 +31,40 @@ typedef struct gp_logsig_count {
     uint64_t unattributed; /* lines naming no known connection */
 } gp_logsig_count;
 
+/* A signature a protocol profile adds ("profile.<name>"). */
+typedef struct gp_logsig_extra {
+    char name[80];
+    char level[16];            /* "" any level */
+    const struct gp_rx *rx;    /* the profile's, borrowed: (?<id>...) names the connection */
+} gp_logsig_extra;
+
 typedef struct gp_logsig {
     bool ready;                /* regexes compiled */
     regex_t re[GP_SIGNATURE_COUNT];
-    gp_logsig_count count[GP_SIGNATURE_COUNT];
+    gp_logsig_extra extra[GP_LOGSIG_EXTRA_MAX];
+    int n_sigs;                /* the shipped ones, then the extras */
+    gp_logsig_count count[GP_LOGSIG_MAX];
     uint32_t n;                /* connections */
-    uint16_t (*per_conn)[GP_SIGNATURE_COUNT]; /* lines per connection and signature */
+    uint16_t *per_conn;        /* lines per connection and signature: [i * n_sigs + s] */
     gp_logsig_class classes[GP_LOGSIG_CLASSES_MAX];
     uint32_t classes_len;
     uint64_t classes_dropped;  /* lines of classes beyond the table */
     uint64_t lines, warnings, errors;
 } gp_logsig;
 
-/* The name, level, regex, id group and meaning of signature s. */
+/* The name and meaning of signature s (the shipped ones; the extras of ls
+ * with the _of forms). */
 const char *gp_logsig_name(int s);
 const char *gp_logsig_what(int s);
+const char *gp_logsig_name_of(const gp_logsig *ls, int s);
+const char *gp_logsig_what_of(const gp_logsig *ls, int s);
+
+/* Lines of signature s on connection i. */
+uint16_t gp_logsig_on(const gp_logsig *ls, uint32_t i, int s);
+
+/* Adds a signature of a protocol profile (named "profile.<name>"), before
+ * any line is read.  GP_ERR_FULL past GP_LOGSIG_EXTRA_MAX, GP_ERR_NOMEM. */
+int gp_logsig_add(gp_logsig *ls, const char *name, const char *level, const struct gp_rx *rx);
 
 /* Compiles the signatures and sets up counts for n connections.  Returns
  * GP_OK or GP_ERR_NOMEM / GP_ERR_INVALID_ARG (a regex that does not compile:

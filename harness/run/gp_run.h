@@ -186,6 +186,7 @@ typedef struct gp_run {
     char scenario_arg[1024];  /* SCENARIO as given on the command line */
     char overrides[2048];     /* " --set a=b ..." as given, for replay commands */
     const char *mode;         /* "sim" or "live" */
+    char profile_name[64];    /* live: the server's protocol profile ("" goldpath.v1) */
     /* --events: one JSON object per line, per client outcome and per time
      * bucket, written as the run goes (gp_events.h); NULL: none */
     FILE *events_out;

@@ -280,7 +280,10 @@ static void suggestion(const char *path, const char *parent, char *out, size_t n
         names[count++] = tok;
     const char *typo = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
     const char *best = gp_suggest(typo, (const char *const *)names, count);
-    snprintf(out, n, best ? "; did you mean \"%s\"?" : "", best);
+    if (best)
+        snprintf(out, n, "; did you mean \"%s\"?", best);
+    else if (n)
+        out[0] = '\0';
 }
 
 static int unknown_field(const ctx *cx, const char *path, const char *parent)

@@ -187,7 +187,14 @@ typedef struct gp_scenario {
     struct {
         uint32_t handshakes_in_flight; /* live.handshakes_in_flight */
         uint32_t source_addresses;     /* live.source_addresses (0: as needed) */
+        /* live.server_cmd: the server under test, started by goldpath ({port},
+         * {scenario_dir}, {bugs} replaced); "" none */
+        char server_cmd[1024];
+        char server_ready[256];        /* live.server_ready: a log line's pattern */
     } live;
+    /* profile: the protocol profile of the server under test, a path
+     * relative to the scenario file ("" goldpath.v1) */
+    char profile[512];
 } gp_scenario;
 
 /* The defaults every field takes when the file leaves it out. */

@@ -102,11 +102,20 @@ const char *gp_latency_expect_name(gp_latency_expect_kind k)
     return (unsigned)k < GP_LATX_COUNT ? gp_latency_expect_names[k] : NULL;
 }
 
+/* A shipped signature, or one a protocol profile may add ("profile.NAME",
+ * checked against the profile when a live run starts). */
 bool gp_scenario_signature_known(const char *name)
 {
     for (size_t i = 0; name && i < GP_SIGNATURE_COUNT; i++)
         if (strcmp(name, gp_signature_names[i]) == 0)
             return true;
+    if (name && strncmp(name, "profile.", 8) == 0 && name[8]) {
+        for (const char *p = name + 8; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+                  *p == '.' || *p == '-'))
+                return false;
+        return true;
+    }
     return false;
 }
 
@@ -153,6 +162,7 @@ const field gp_fields[] = {
     STR("name", name, 1),
     STR("description", description, 0),
     U64("seed", seed, 0),
+    STR("profile", profile, 0),
     U32("clients.count", clients.count, 1, GP_CLIENTS_MAX),
     KIND("clients.arrival", FK_ARRIVAL, clients.arrival),
     U32_ANY("clients.window_ms", clients.window_ms),
@@ -214,6 +224,8 @@ const field gp_fields[] = {
     KIND("report.connections_csv", FK_BOOL, report.connections_csv),
     U32_POS("live.handshakes_in_flight", live.handshakes_in_flight),
     U32_ANY("live.source_addresses", live.source_addresses),
+    STR("live.server_cmd", live.server_cmd, 0),
+    STR("live.server_ready", live.server_ready, 0),
 };
 const size_t gp_field_count = sizeof(gp_fields) / sizeof(gp_fields[0]);
 

@@ -18,7 +18,8 @@ Then /metrics must hold:
   - goldpath_build_info{version="VERSION"} 1;
   - the counters a rate is computed from, agreeing with each other and
     with /health (closed = opened once all left; succeeded = attempted -
-    failed), and the names other tests read still there.
+    failed), and the names other tests read still there;
+  - no ERROR line in the server's log (a 404 included).
 A second server fails every request (--agent-failure-rate 1): an
 AGENT_FAILED error ends a request too.  Both pages go through
 `promtool check metrics` (/usr/bin/promtool, Debian's prometheus package);
@@ -162,6 +163,9 @@ def check_golden(server, version):
                 *[timed_golden_path(url, make_token(srv.secret, sub=f"u{i}"), 3, i % 2 == 0, seen)
                   for i in range(4)])
         asyncio.run(clients())
+        # a refusal served while lws adopts the connection is no error: the
+        # server used to log "Could not hand a connection over" for each
+        assert http_get(srv.port, "/nope")[0] == 404
         h = wait_idle(srv)
         text = metrics(srv)
         checked = promtool(text, "after the golden paths") and checked
@@ -200,6 +204,8 @@ def check_golden(server, version):
                            ("counter", "goldpath_requests_total")):
             assert types.get(name) == kind, (name, types.get(name))
         assert srv.stop() == 0
+        errors = [ln for ln in srv.err.splitlines() if " ERROR " in ln]
+        assert not errors, "ERROR lines in the server's log:\n" + "\n".join(errors)
         return checked
     finally:
         srv.cleanup()

@@ -24,25 +24,29 @@ bool gp_fdlimit_raise(gp_fdlimit *out)
     return true;
 }
 
-bool gp_fdlimit_fit(const gp_fdlimit *lim, bool given, uint32_t *max_connections,
-                    char *msg, size_t msg_len)
+bool gp_fdlimit_fit(const gp_fdlimit *lim, bool given, unsigned fds_per_connection,
+                    uint32_t *max_connections, char *msg, size_t msg_len)
 {
-    uint64_t room = lim->soft > GP_FDLIMIT_MARGIN ? lim->soft - GP_FDLIMIT_MARGIN : 0;
+    uint64_t per = fds_per_connection ? fds_per_connection : 1;
+    uint64_t room = lim->soft > GP_FDLIMIT_MARGIN ? (lim->soft - GP_FDLIMIT_MARGIN) / per : 0;
     if ((uint64_t)*max_connections <= room)
         return true;
     if (!given && room >= 1) {
         *max_connections = (uint32_t)room;
         return true;
     }
+    char each[64] = "";
+    if (per > 1)
+        snprintf(each, sizeof(each), " x %llu fds each over TLS", (unsigned long long)per);
     if (given)
         snprintf(msg, msg_len,
                  "--max-connections %u does not fit the file-descriptor limit: it needs "
-                 "%llu fds (%u connections + %u for the server itself) but the limit is "
+                 "%llu fds (%u connections%s + %u for the server itself) but the limit is "
                  "%llu (soft, hard %llu). Lower --max-connections to at most %llu, or "
                  "raise the limit (ulimit -n, or LimitNOFILE= for a systemd unit).",
                  *max_connections,
-                 (unsigned long long)*max_connections + GP_FDLIMIT_MARGIN,
-                 *max_connections, GP_FDLIMIT_MARGIN, (unsigned long long)lim->soft,
+                 (unsigned long long)*max_connections * per + GP_FDLIMIT_MARGIN,
+                 *max_connections, each, GP_FDLIMIT_MARGIN, (unsigned long long)lim->soft,
                  (unsigned long long)lim->hard, (unsigned long long)room);
     else
         snprintf(msg, msg_len,

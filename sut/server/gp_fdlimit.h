@@ -29,13 +29,15 @@ typedef struct gp_fdlimit {
  * Returns false only when getrlimit itself fails. */
 bool gp_fdlimit_raise(gp_fdlimit *out);
 
-/* Decides max_connections against `lim`.  When `given` is true the value
- * must fit (max + GP_FDLIMIT_MARGIN <= soft); when false it is lowered to fit
- * (but at least 1 must).  Returns true and sets *max_connections, or false
- * with a sentence for a person in msg (what is needed, what the limit is, and
- * what to do). */
-bool gp_fdlimit_fit(const gp_fdlimit *lim, bool given, uint32_t *max_connections,
-                    char *msg, size_t msg_len);
+/* Decides max_connections against `lim`, each connection taking
+ * fds_per_connection fds (1 on plain TCP; 3 over TLS: the socket and the
+ * socketpair it is handed over through).  When `given` is true the value
+ * must fit (max * fds_per_connection + GP_FDLIMIT_MARGIN <= soft); when false
+ * it is lowered to fit (but at least 1 must).  Returns true and sets
+ * *max_connections, or false with a sentence for a person in msg (what is
+ * needed, what the limit is, and what to do). */
+bool gp_fdlimit_fit(const gp_fdlimit *lim, bool given, unsigned fds_per_connection,
+                    uint32_t *max_connections, char *msg, size_t msg_len);
 
 /* The highest fd number a new connection may have before it is refused at
  * accept (so that accept never meets EMFILE): soft - margin/2. */

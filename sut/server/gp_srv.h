@@ -8,6 +8,10 @@
  *   gp_srv_http.c  GET /health, GET /metrics, and refusing other requests
  *   gp_srv_lws.c   the lws context, the protocol list, the loop
  *   gp_srv_shutdown.c  SIGINT/SIGTERM and the graceful shutdown
+ *   gp_srv_door.c  the front door: every socket until its request head is in
+ *   gp_srv_tls.c, gp_srv_tlslink.c  --tls-cert/--tls-key, and TLS connections
+ *                  handed over through a socketpair
+ *   gp_srv_figures.c, gp_srv_metrics.c  the driver's figures and histograms
  *   gp_srv_main.c  flags, the fd-limit check, start-up lines, exit codes
  * Not a public interface: only these files include it. */
 #ifndef GP_SRV_H
@@ -15,6 +19,7 @@
 
 #include <libwebsockets.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <stdint.h>
 
 #include "gp_outq.h"
@@ -90,10 +95,17 @@ typedef struct gp_srv {
     struct lws_context *ctx;
     struct lws_vhost *vhost;        /* WebSocket and HTTP (adopted sockets) */
     struct lws_vhost *vhost_listen; /* listens; its sockets go to the door */
+    struct lws_vhost *vhost_pipe;   /* TLS: our ends of the socketpairs */
     void *uv_loop;              /* uv_loop_t * in GP_SRV_LOOP_UV mode */
     bool start_failed;          /* context made, but no listening vhost */
     int port;                   /* the port actually bound */
     uint64_t accept_fd_max;     /* sockets above this fd are dropped */
+    uint64_t fd_limit;          /* the soft RLIMIT_NOFILE the server runs with */
+    /* A handover in progress (gp_srv_adopt): lws serves the bytes already
+     * read at once, so an adoption can end with the connection served and
+     * closed, and NULL returned as for a failure.  The WebSocket/HTTP
+     * callback notes that it saw the new connection. */
+    bool adopting, adopt_seen;
     uint64_t fd_guard_logged_ms; /* last "near the fd limit" line (monotonic) */
     /* timers */
     gp_srv_timers timers; /* the core's timers, and the driver's accept delays */
@@ -109,6 +121,10 @@ typedef struct gp_srv {
     uint64_t slow_reader_closes_total; /* closed 1008 after --send-stall-ms */
     gp_srv_door_state door;
     /* /metrics only the driver can compute (gp_srv_figures.c) */
+    /* TLS (gp_srv_tlslink.c) */
+    uint64_t tls_links;                /* connections handed over through a pair */
+    struct gp_tls_link **tls_by_fd;    /* the link of each WebSocket-side fd */
+    size_t tls_by_fd_len;
     gp_histo time_to_ready;            /* ESTABLISHED to connection_ready sent */
     gp_histo request_duration;         /* agent_execution to its end sent */
     uint64_t connections_closed_total; /* connections the core opened, closed */
@@ -184,6 +200,32 @@ extern const struct lws_protocols gp_srv_door_protocols[];
 /* Cancels the door's timer (before the context goes). */
 void gp_srv_door_stop(gp_srv *srv);
 
+/* ---- gp_srv_tls.c, gp_srv_tlslink.c ---- */
+
+/* Reads --tls-cert and --tls-key with OpenSSL: true when they are a PEM
+ * certificate and its unencrypted PEM private key; else false with a
+ * sentence naming the flag and the file in msg. */
+bool gp_srv_tls_check(const gp_srv_options *opt, char *msg, size_t len);
+
+typedef struct gp_tls_link gp_tls_link;
+#define GP_SRV_PIPE_PROTOCOL "gp-tls-pipe"
+/* The protocols of the vhost that holds our ends of the socketpairs. */
+extern const struct lws_protocols gp_srv_pipe_protocols[];
+/* Hands the TLS connection `tls` (the door's raw wsi, its head complete)
+ * to the WebSocket/HTTP vhost through a socketpair; head[0..len) is what
+ * the door read (the head and anything after it).  Returns the link, or
+ * NULL after an ERROR line (the caller drops `tls`). */
+gp_tls_link *gp_srv_tlslink_open(gp_srv *srv, struct lws *tls, const char *head, size_t len);
+/* The door's callbacks on a linked wsi: decrypted bytes from the client,
+ * WRITEABLE, and CLOSE (after which the door forgets the link). */
+int gp_srv_tlslink_rx(gp_srv *srv, gp_tls_link *l, const void *in, size_t len);
+int gp_srv_tlslink_writeable(gp_srv *srv, gp_tls_link *l);
+void gp_srv_tlslink_closed(gp_srv *srv, gp_tls_link *l);
+/* The TLS client's address for the WebSocket/HTTP connection on fd (its end
+ * of a pair): true and *ss, *len; false when fd is not such an end. */
+bool gp_srv_tlslink_peer(const gp_srv *srv, int fd, struct sockaddr_storage *ss,
+                         socklen_t *len);
+
 /* ---- gp_srv_http.c ---- */
 
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on, >0 after an
@@ -197,6 +239,12 @@ int gp_srv_http_writeable(gp_srv *srv, struct lws *wsi, gp_session *s);
 void gp_srv_http_release(gp_session *s);
 
 /* ---- gp_srv_lws.c ---- */
+
+/* Hands fd, with the bytes already read from it, to the WebSocket/HTTP
+ * vhost (lws_adopt_socket_vhost_readbuf).  True when lws took it: it is
+ * served (perhaps already answered and closed), and owns fd; false when the
+ * adoption failed (lws has closed fd). */
+bool gp_srv_adopt(gp_srv *srv, int fd, const char *buf, size_t len);
 
 /* Creates the lws context and listens.  Returns false with a sentence in
  * msg on failure (port in use, bad address, event loop unavailable). */

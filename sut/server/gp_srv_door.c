@@ -22,7 +22,13 @@
  * lws_adopt_socket_vhost_readbuf, and the raw connection closed (a raw
  * close is a plain close(2), so the dup keeps the connection alive).  The
  * handover runs from a zero-delay lws_sul, outside this connection's
- * callbacks, as LWS_TO_KILL_SYNC requires. */
+ * callbacks, as LWS_TO_KILL_SYNC requires.
+ *
+ * With TLS (--tls-cert) lws does the handshake on the accepted socket and
+ * the door sees the decrypted head; everything above holds as on plain TCP.
+ * Only the handover differs: a TLS session cannot be dup()ed, so the raw
+ * connection stays, as the client's end of a link through a socketpair
+ * (gp_srv_tlslink.c). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -46,7 +52,9 @@ struct gp_door_session {
     size_t len, cap;
     bool done;                    /* judged: ignore further input */
     bool refusing;                /* an HTTP refusal is queued in buf */
+    bool refused;                 /* ... and written (TLS: close once flushed) */
     lws_sorted_usec_list_t sul;   /* the handover */
+    gp_tls_link *link;            /* TLS: handed over through a socketpair */
 };
 
 /* ---- the age list ------------------------------------------------------ */
@@ -192,12 +200,24 @@ static void handover(lws_sorted_usec_list_t *sul)
 {
     gp_door_session *d = lws_container_of(sul, gp_door_session, sul);
     gp_srv *srv = lws_context_user(lws_get_context(d->wsi));
+    if (srv->opt.tls_cert) {
+        /* TLS: this wsi stays, as the client's end of the link */
+        d->link = gp_srv_tlslink_open(srv, d->wsi, d->buf, d->len);
+        free(d->buf);
+        d->buf = NULL;
+        d->len = d->cap = 0;
+        if (d->link)
+            lws_rx_flow_control(d->wsi, 1);
+        else
+            lws_set_timeout(d->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
     int fd = (int)lws_get_socket_fd(d->wsi);
     int dup_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
     if (dup_fd < 0) {
         gp_srv_logf(srv->opt.log_level, GP_LOG_ERROR,
                     "Could not hand a connection over (dup failed); dropping it");
-    } else if (!lws_adopt_socket_vhost_readbuf(srv->vhost, dup_fd, d->buf, d->len)) {
+    } else if (!gp_srv_adopt(srv, dup_fd, d->buf, d->len)) {
         /* lws closed dup_fd; nothing more to do for it */
         gp_srv_logf(srv->opt.log_level, GP_LOG_ERROR,
                     "Could not hand a connection over (lws adoption failed); dropping it");
@@ -254,6 +274,8 @@ static void judge(gp_srv *srv, struct lws *wsi, gp_door_session *d, size_t head_
 static int door_rx(gp_srv *srv, struct lws *wsi, gp_door_session *d, const char *in,
                    size_t len)
 {
+    if (d->link)
+        return gp_srv_tlslink_rx(srv, d->link, in, len);
     if (d->done)
         return 0; /* a refusal is on its way, or the handover */
     if (d->len + len > GP_REQHEAD_BYTES_MAX) {
@@ -287,11 +309,25 @@ static int door_rx(gp_srv *srv, struct lws *wsi, gp_door_session *d, const char 
 
 static int door_writeable(gp_srv *srv, struct lws *wsi, gp_door_session *d)
 {
-    (void)srv;
+    if (d->link)
+        return gp_srv_tlslink_writeable(srv, d->link);
+    if (d->refused && !lws_partial_buffered(wsi)) {
+        /* TLS: the refusal has left; close (lws says goodbye in TLS) */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return 0;
+    }
     if (!d->refusing)
         return 0;
     d->refusing = false;
     lws_write(wsi, (unsigned char *)d->buf + LWS_PRE, d->len, LWS_WRITE_RAW);
+    if (srv->opt.tls_cert) {
+        /* No half-close under TLS: the TCP FIN would cut the TLS session
+         * short of its close_notify.  Close once lws has written it all. */
+        d->refused = true;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 2);
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
     /* Half-close, then let the client read the answer and hang up; the
      * header timeout of the connection no longer applies, lws's own does. */
     shutdown((int)lws_get_socket_fd(wsi), SHUT_WR);
@@ -325,6 +361,10 @@ static int door_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_RAW_WRITEABLE:
         return d ? door_writeable(srv, wsi, d) : 0;
     case LWS_CALLBACK_RAW_CLOSE:
+        if (d && d->link) {
+            gp_srv_tlslink_closed(srv, d->link);
+            d->link = NULL;
+        }
         if (d) {
             lws_sul_cancel(&d->sul);
             unlist(srv, d);

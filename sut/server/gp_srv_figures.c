@@ -62,6 +62,9 @@ static size_t collect(const gp_srv *srv, figure *f)
         "Times reading a connection was paused by back-pressure.", srv->rx_pauses_total);
     FIG("slow_reader_closes_total", "counter",
         "Connections closed 1008 as not reading.", srv->slow_reader_closes_total);
+    FIG("tls_links", "gauge",
+        "TLS connections handed over through a socketpair and not yet closed (0 without TLS).",
+        srv->tls_links);
 #undef FIG
     return n;
 }

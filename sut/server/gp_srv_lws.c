@@ -7,10 +7,17 @@
  * and /metrics.  The event loop is libuv (epoll) on a loop this file owns
  * and hands to lws as a "foreign" loop, so it can stop it; `--event-loop
  * poll` uses lws's own poll() loop instead.  Signals and the graceful
- * shutdown are gp_srv_shutdown.c's. */
+ * shutdown are gp_srv_shutdown.c's.
+ *
+ * The vhosts: "goldpath-door" listens and hands each accepted socket to the
+ * front door as a raw socket (gp_srv_door.c), with TLS when --tls-cert is
+ * given; "goldpath" serves WebSocket and HTTP on the sockets the door hands
+ * over; with TLS, "goldpath-pipe" holds our ends of the socketpairs TLS
+ * connections are handed over through (gp_srv_tlslink.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +62,24 @@ int gp_srv_lws_fd_guard(gp_srv *srv, const struct lws_filter_network_conn_args *
     return 1;
 }
 
+bool gp_srv_adopt(gp_srv *srv, int fd, const char *buf, size_t len)
+{
+    srv->adopting = true;
+    srv->adopt_seen = false;
+    struct lws *wsi = lws_adopt_socket_vhost_readbuf(srv->vhost, fd, buf, len);
+    srv->adopting = false;
+    /* NULL after the callback saw the connection: lws served what it had
+     * read (a 404, a refusal, a whole HTTP exchange) and closed it. */
+    return wsi || srv->adopt_seen;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                     void *in, size_t len)
 {
     gp_srv *srv = lws_context_user(lws_get_context(wsi));
     gp_session *s = user;
+    if (srv && srv->adopting)
+        srv->adopt_seen = true;
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return gp_srv_http_confirm_upgrade(srv, wsi);
@@ -147,6 +167,25 @@ static int probe_bind(const char *addr, int port)
     return rc;
 }
 
+/* TLS: the vhost for our ends of the socketpairs (no listener, no TLS),
+ * and the table from a WebSocket-side fd to its link, for the peer line.
+ * False when out of memory. */
+static bool start_pipe(gp_srv *srv, uint64_t options)
+{
+    srv->tls_by_fd_len = (size_t)srv->fd_limit;
+    srv->tls_by_fd = calloc(srv->tls_by_fd_len, sizeof(*srv->tls_by_fd));
+    if (!srv->tls_by_fd)
+        return false;
+    struct lws_context_creation_info vh;
+    memset(&vh, 0, sizeof(vh));
+    vh.options = options;
+    vh.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    vh.protocols = gp_srv_pipe_protocols;
+    vh.vhost_name = "goldpath-pipe";
+    srv->vhost_pipe = lws_create_vhost(srv->ctx, &vh);
+    return srv->vhost_pipe != NULL;
+}
+
 bool gp_srv_lws_start(gp_srv *srv, char *msg, size_t msg_len)
 {
     int err = probe_bind(srv->opt.bind, srv->opt.port);
@@ -183,6 +222,8 @@ bool gp_srv_lws_start(gp_srv *srv, char *msg, size_t msg_len)
      * door as a raw socket (gp_srv_door.c); the other serves WebSocket and
      * HTTP on the sockets the door passes on, with the head already read. */
     info.options = options | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (srv->opt.tls_cert)
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.user = srv;
     /* The door passes on complete heads only, so a header table is held
      * for the moment it takes lws to parse one. */
@@ -222,8 +263,35 @@ bool gp_srv_lws_start(gp_srv *srv, char *msg, size_t msg_len)
     vh.listen_accept_role = "raw-skt";
     vh.listen_accept_protocol = GP_SRV_DOOR_PROTOCOL;
     vh.retry_and_idle_policy = &no_idle_policy;
+    if (srv->opt.tls_cert) {
+        /* TLS on the listening vhost: lws does the handshake on each
+         * accepted raw socket, the door reads the decrypted head, and the
+         * connection reaches the WebSocket/HTTP vhost through a socketpair
+         * (gp_srv_tlslink.c).  HTTP/1.1 only: the door reads HTTP/1.1
+         * heads, so h2 must not be offered in ALPN. */
+        vh.ssl_cert_filepath = srv->opt.tls_cert;
+        vh.ssl_private_key_filepath = srv->opt.tls_key;
+        vh.alpn = "http/1.1";
+        vh.ssl_options_set = SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+        /* lws 4.1.6 reads this option from the vhost's info too: without
+         * it the vhost quietly serves plain TCP. */
+        vh.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        if (!start_pipe(srv, options)) {
+            srv->start_failed = true;
+            snprintf(msg, msg_len, "could not set up TLS (out of memory?)");
+            return false;
+        }
+    }
     srv->vhost_listen = srv->vhost ? lws_create_vhost(srv->ctx, &vh) : NULL;
     srv->port = srv->vhost_listen ? lws_get_vhost_listen_port(srv->vhost_listen) : -1;
+    if (srv->opt.tls_cert && srv->vhost && !srv->vhost_listen) {
+        srv->start_failed = true;
+        snprintf(msg, msg_len,
+                 "could not listen with TLS on %s port %d: libwebsockets refused "
+                 "--tls-cert %s / --tls-key %s (its log lines above say why)",
+                 srv->opt.bind, srv->opt.port, srv->opt.tls_cert, srv->opt.tls_key);
+        return false;
+    }
     if (!srv->vhost || srv->port <= 0) {
         srv->start_failed = true;
         snprintf(msg, msg_len,
@@ -266,6 +334,9 @@ void gp_srv_lws_stop(gp_srv *srv)
         lws_context_destroy(srv->ctx);
         srv->ctx = NULL;
     }
+    free(srv->tls_by_fd);
+    srv->tls_by_fd = NULL;
+    srv->tls_by_fd_len = 0;
 #ifdef GP_SRV_HAVE_UV
     if (srv->uv_loop && srv->start_failed) {
         /* A context that never got its vhost leaves libuv close callbacks

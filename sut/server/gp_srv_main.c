@@ -46,20 +46,22 @@ static void announce(const gp_srv *srv, const gp_fdlimit *lim)
 {
     const char *host = srv->opt.bind;
     bool v6 = strchr(host, ':') != NULL;
-    printf("goldpath-server listening on ws://%s%s%s:%d/ws (health: http://%s%s%s:%d/health)\n",
-           v6 ? "[" : "", host, v6 ? "]" : "", srv->port, v6 ? "[" : "", host,
-           v6 ? "]" : "", srv->port);
+    bool tls = srv->opt.tls_cert != NULL;
+    printf("goldpath-server listening on %s://%s%s%s:%d/ws (health: %s://%s%s%s:%d/health)\n",
+           tls ? "wss" : "ws", v6 ? "[" : "", host, v6 ? "]" : "", srv->port,
+           tls ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "", srv->port);
     fflush(stdout);
     gp_log_level min = srv->opt.log_level;
     gp_srv_logf(min, GP_LOG_INFO,
                 "goldpath-server %s: port %d, max connections %u (fd limit %llu), "
                 "max message %zu bytes, auth timeout %u ms, stuck after %u ms, "
-                "event loop %s, JWT secret from %s",
+                "event loop %s, JWT secret from %s, %s%s",
                 GP_VERSION, srv->port, srv->opt.core.max_connections,
                 (unsigned long long)lim->soft, srv->opt.core.max_message_bytes,
                 srv->opt.core.auth_timeout_ms, srv->opt.core.stuck_after_ms,
                 srv->opt.loop == GP_SRV_LOOP_UV ? "libuv" : "poll",
-                srv->opt.secret_source);
+                srv->opt.secret_source, srv->opt.tls_cert ? "TLS with " : "no TLS",
+                srv->opt.tls_cert ? srv->opt.tls_cert : "");
     for (int b = 0; b < GP_BUG_COUNT; b++)
         if (srv->opt.core.bugs & GP_BUG_BIT(b))
             gp_srv_logf(min, GP_LOG_WARNING,
@@ -88,8 +90,8 @@ int main(int argc, char **argv)
     case GP_SRV_FLAGS_RUN:
         break;
     }
-    if (srv.opt.tls_cert) {
-        fprintf(stderr, "goldpath-server: --tls-cert: TLS is not available in this build yet\n");
+    if (srv.opt.tls_cert && !gp_srv_tls_check(&srv.opt, msg, sizeof(msg))) {
+        fprintf(stderr, "goldpath-server: %s\n", msg);
         return 2;
     }
     gp_fdlimit lim;
@@ -97,12 +99,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "goldpath-server: cannot read the file-descriptor limit (getrlimit)\n");
         return 1;
     }
-    if (!gp_fdlimit_fit(&lim, srv.opt.max_connections_given, &srv.opt.core.max_connections,
-                        msg, sizeof(msg))) {
+    /* Over TLS a connection holds its socket and a socketpair (gp_srv_tlslink.c). */
+    if (!gp_fdlimit_fit(&lim, srv.opt.max_connections_given, srv.opt.tls_cert ? 3 : 1,
+                        &srv.opt.core.max_connections, msg, sizeof(msg))) {
         fprintf(stderr, "goldpath-server: %s\n", msg);
         return 2;
     }
     srv.accept_fd_max = gp_fdlimit_accept_guard(&lim);
+    srv.fd_limit = lim.soft;
     gp_srv_log_route_lws();
     gp_srv_env_init(&srv);
     int rc = GP_OK;

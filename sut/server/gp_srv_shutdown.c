@@ -102,7 +102,9 @@ void gp_srv_signals_forget(void)
 
 void gp_srv_shutdown_check_done(gp_srv *srv)
 {
-    if (!srv->shutting_down || srv->stop || srv->sessions)
+    /* Over TLS a connection's last bytes (its close frame) may still be on
+     * their way through its link when its session has closed. */
+    if (!srv->shutting_down || srv->stop || srv->sessions || srv->tls_links)
         return;
     gp_srv_logf(srv->opt.log_level, GP_LOG_INFO, "Shutdown complete: all connections closed");
     gp_srv_lws_request_stop(srv);

@@ -104,7 +104,12 @@ static void log_peer(gp_srv *srv, struct lws *wsi, gp_conn_handle h)
     char ip[INET6_ADDRSTRLEN] = "?";
     unsigned port = 0;
     int fd = (int)lws_get_socket_fd(wsi);
-    if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+    bool known = fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+    if (!known || ss.ss_family == AF_UNIX) { /* over TLS: the link knows the client */
+        len = sizeof(ss);
+        known = gp_srv_tlslink_peer(srv, fd, &ss, &len);
+    }
+    if (known) {
         if (ss.ss_family == AF_INET) {
             const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
             inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));

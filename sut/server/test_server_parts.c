@@ -539,20 +539,31 @@ static void fdlimit_fits_or_explains(void **state)
     gp_fdlimit lim = {.soft_before = 1024, .soft = 1024, .hard = 1024};
     char msg[512];
     uint32_t max = 10000;
-    assert_true(gp_fdlimit_fit(&lim, false, &max, msg, sizeof(msg)));
+    assert_true(gp_fdlimit_fit(&lim, false, 1, &max, msg, sizeof(msg)));
     assert_int_equal(max, 1024 - GP_FDLIMIT_MARGIN);
     max = 10000;
-    assert_false(gp_fdlimit_fit(&lim, true, &max, msg, sizeof(msg)));
+    assert_false(gp_fdlimit_fit(&lim, true, 1, &max, msg, sizeof(msg)));
     assert_non_null(strstr(msg, "--max-connections 10000"));
     assert_non_null(strstr(msg, "at most 928"));
     assert_non_null(strstr(msg, "ulimit -n"));
     max = 928;
-    assert_true(gp_fdlimit_fit(&lim, true, &max, msg, sizeof(msg)));
+    assert_true(gp_fdlimit_fit(&lim, true, 1, &max, msg, sizeof(msg)));
     assert_int_equal(max, 928);
     lim.soft = 50;
     max = 10;
-    assert_false(gp_fdlimit_fit(&lim, false, &max, msg, sizeof(msg)));
+    assert_false(gp_fdlimit_fit(&lim, false, 1, &max, msg, sizeof(msg)));
     assert_true(gp_fdlimit_accept_guard(&(gp_fdlimit){.soft = 1024}) < 1024);
+    /* over TLS a connection takes three fds */
+    lim = (gp_fdlimit){.soft = 1024, .hard = 1024};
+    max = 10000;
+    assert_true(gp_fdlimit_fit(&lim, false, 3, &max, msg, sizeof(msg)));
+    assert_int_equal(max, (1024 - GP_FDLIMIT_MARGIN) / 3);
+    max = 400;
+    assert_false(gp_fdlimit_fit(&lim, true, 3, &max, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "it needs 1296 fds (400 connections x 3 fds each over TLS"));
+    assert_non_null(strstr(msg, "at most 309"));
+    max = 309;
+    assert_true(gp_fdlimit_fit(&lim, true, 3, &max, msg, sizeof(msg)));
 }
 
 int main(void)

@@ -254,6 +254,10 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
     if (rc != GP_OK)
         return rc;
     write_live_json(dir, run, &st);
+    if (st.connect_errors && st.connect_errors >= run->n_clients && st.connect_error[0])
+        fprintf(stderr, "goldpath run: no client could connect: %s%s\n", st.connect_error,
+                st.url[0] && strncmp(st.url, "ws://", 5) == 0
+                    ? " (a TLS server needs a wss:// URL)" : "");
     if (!o->quiet)
         fprintf(stderr,
                 "goldpath live: %s; %llu connections open at most%s; %.0f golden paths/s; "

@@ -125,6 +125,9 @@ static void link_gone(gp_live *lv, gp_live_link *l)
         lv->ws_open--;
     else
         lv->stats->connect_errors += !l->close_wanted && !l->reset;
+    if (!was_open && !l->close_wanted && !l->reset && !lv->stats->connect_error[0])
+        snprintf(lv->stats->connect_error, sizeof(lv->stats->connect_error),
+                 "the connection closed before the WebSocket upgrade completed");
     l->wsi = NULL;
     /* what the driver's network still held for the client arrived ahead of
      * the close, as on TCP -- unless the network reset the connection */
@@ -464,7 +467,11 @@ int gp_live_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         gp_live_tracef(lv, index_of(lv, l), "connect failed: %s%s%d",
                        in ? (const char *)in : "(no reason given)",
                        l->http_status ? "; HTTP status " : "", l->http_status);
-        if (l->http_status == 0 && in && !lv->stats->connect_error[0])
+        if (!lv->stats->connect_error[0] && l->http_status)
+            snprintf(lv->stats->connect_error, sizeof(lv->stats->connect_error),
+                     "%s (HTTP status %d)", in ? (const char *)in : "the upgrade was refused",
+                     l->http_status);
+        else if (!lv->stats->connect_error[0] && in)
             snprintf(lv->stats->connect_error, sizeof(lv->stats->connect_error), "%s",
                      (const char *)in);
         link_gone(lv, l);

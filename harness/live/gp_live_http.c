@@ -71,6 +71,12 @@ int gp_live_http_get(gp_live_http *h, struct lws_context *cx, const gp_live_url 
     i.userdata = h;
     i.pwsi = &h->wsi;
     i.retry_and_idle_policy = &gp_live_no_idle_policy;
+    if (u->tls)
+        i.ssl_connection = LCCSCF_USE_SSL |
+                           (u->insecure ? LCCSCF_ALLOW_SELFSIGNED |
+                                              LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                                              LCCSCF_ALLOW_EXPIRED
+                                        : 0);
     if (!lws_client_connect_via_info(&i)) {
         h->wsi = NULL;
         finish(h, -1); /* no-op when the error callback already reported it */

@@ -21,6 +21,7 @@
 #define GP_LIVE_FD_RESERVE 128   /* fds kept for lws, HTTP, logs, stdio (the server keeps 96) */
 #define GP_LIVE_RX_BUFFER 1024   /* lws's per-connection receive buffer */
 #define GP_LIVE_PROTOCOL "goldpath.v1"
+#define GP_LIVE_SYSTEM_CAS "/etc/ssl/certs/ca-certificates.crt" /* Debian's bundle */
 
 /* ---- the server's address (gp_live_url.c) ---------------------------------- */
 
@@ -29,7 +30,8 @@ typedef struct gp_live_url {
     int port;
     char path[256];
     bool path_given; /* the URL named a path (else path is the default, /ws) */
-    bool tls;        /* wss:// */
+    bool tls;        /* wss:// (and https:// for /health and /metrics) */
+    bool insecure;   /* TLS without checking the certificate (--insecure) */
 } gp_live_url;
 
 /* Parses ws://HOST[:PORT][/PATH] (default port 80, path /ws).  Returns GP_OK
@@ -45,6 +47,13 @@ int gp_live_source_count(const gp_scenario *sc, const gp_live_url *url, uint64_t
 /* Connects to the server of u (a TCP probe, timeout_ms at most).  Returns
  * GP_OK, or GP_ERR_NOT_FOUND with "cannot reach HOST:PORT: why" in err. */
 int gp_live_probe(const gp_live_url *u, int timeout_ms, char *err, size_t err_len);
+/* A TLS handshake with the server of u (wss://) as the clients will make it:
+ * the CA file (NULL: the system's), the client certificate, the server name
+ * (NULL: the URL's host), the certificate checked unless insecure.  GP_OK,
+ * or GP_ERR_INVALID_ARG with what failed and what to do about it in err. */
+int gp_live_tls_probe(const gp_live_url *u, const gp_live_options *opt, char *err,
+                      size_t err_len);
+
 /* "127.0.0.<k+1>" into out. */
 void gp_live_source_name(uint32_t k, char *out, size_t out_len);
 

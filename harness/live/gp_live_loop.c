@@ -309,6 +309,9 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
         rc = gp_live_url_parse(opt->url, &lv.url, err, err_len);
         if (rc == GP_OK) /* a server that is not there is bad input, not a failed run */
             rc = gp_live_probe(&lv.url, PROBE_MS, err, err_len);
+        lv.url.insecure = opt->tls_insecure;
+        if (rc == GP_OK && lv.url.tls)
+            rc = gp_live_tls_probe(&lv.url, opt, err, err_len);
     } else if (rc == GP_OK)
         lv.url = (gp_live_url){.host = "127.0.0.1", .port = 0, .path = "/ws"};
     if (rc == GP_OK)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gp_error.h"
 #include "gp_live_int.h"
@@ -65,6 +66,14 @@ int gp_live_make_context(gp_live *lv, uint64_t fd_limit, char *err, size_t err_l
     void *foreign_loops[1] = {&lv->loop};
     info.foreign_loops = foreign_loops;
     info.options = LWS_SERVER_OPTION_LIBUV;
+    if (lv->url.tls) { /* wss://: the clients' TLS (the probe checked the certificate) */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.client_ssl_ca_filepath =
+            lv->opt->tls_ca ? lv->opt->tls_ca
+                            : access(GP_LIVE_SYSTEM_CAS, R_OK) == 0 ? GP_LIVE_SYSTEM_CAS : NULL;
+        info.client_ssl_cert_filepath = lv->opt->tls_cert;
+        info.client_ssl_private_key_filepath = lv->opt->tls_key;
+    }
     info.retry_and_idle_policy = &gp_live_no_idle_policy;
     uint32_t pool = lv->in_flight_max + 16;
     info.max_http_header_pool = (unsigned short)(pool > 65535 ? 65535 : pool);

@@ -267,8 +267,8 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
                 st.golden_paths_per_s, st.server_started ? "" : "(not ours) ",
                 st.server_cpu_s, (unsigned long long)st.server_peak_rss_kib);
     if (st.server_started && st.server_exit != 0) /* the resources check fails too */
-        fprintf(stderr, "goldpath run: goldpath-server exited with status %d when stopped "
-                        "(a crash or a sanitizer report?): see %s\n",
+        fprintf(stderr, "goldpath run: the server under test exited with status %d when "
+                        "stopped (a crash or a sanitizer report?): see %s\n",
                 st.server_exit, log_path);
     return GP_OK;
 }

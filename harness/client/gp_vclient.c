@@ -26,6 +26,8 @@ enum { VM_OTHER = 0, VM_READY, VM_EVENT, VM_ERROR, VM_PONG };
 typedef struct vmsg {
     int kind;
     int step;             /* VM_EVENT: its index in the run's events */
+    bool has_counter;     /* a repeated event's number, when the profile names one */
+    int64_t counter;
     int code;             /* VM_ERROR: gp_proto_error (GP_PROTO_ERROR_COUNT: unknown) */
     const char *request_id, *connection_id, *user_id, *state, *response;
 } vmsg;
@@ -325,12 +327,23 @@ void gp_vclient_start(const gp_vc_shared *sh, gp_vclient *c)
         disconnect(sh, c);
 }
 
+/* The id of request k: "r-<k+1>" in goldpath.v1; with a profile "c<client>-r<k+1>",
+ * unique across clients, so that an event routed to the wrong connection is
+ * seen for what it is even when the server's events carry no connection id. */
+static void request_id(const gp_vc_shared *sh, const gp_vclient *c, int k, char *out, size_t n)
+{
+    if (sh->profile)
+        snprintf(out, n, "c%u-r%d", c->index, k + 1);
+    else
+        snprintf(out, n, "r-%d", k + 1);
+}
+
 static void send_request(const gp_vc_shared *sh, gp_vclient *c, int k)
 {
-    char message[96], rid[16];
+    char message[96], rid[32];
     gp_vclient_request_message(c, k, message, sizeof(message));
     if (k >= 0)
-        snprintf(rid, sizeof(rid), "r-%d", k + 1);
+        request_id(sh, c, k, rid, sizeof(rid));
     unsigned tag = k < 0 ? GP_VC_TAG_EARLY : GP_VC_TAG_REQUEST + (unsigned)k;
     if (sh->profile) {
         char buf[4096], user[32];
@@ -412,7 +425,8 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
                  GP_VC_TIMER_STUCK, 0);
     if (sh->profile && sh->profile->ping_ms)
         sh->io.timer(sh->io.ctx, c, sh->profile->ping_ms, GP_VC_TIMER_KEEPALIVE, 0);
-    if (c->plan.early_message)
+    bool early_held = c->plan.early_message && sh->profile && sh->profile->early_held;
+    if (c->plan.early_message && !early_held)
         send_request(sh, c, -1);
     if (auth_by_message(sh, c)) {
         char token[4096];
@@ -424,6 +438,8 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
         if (c->plan.after_auth)
             send_request(sh, c, -1);
     }
+    if (early_held) /* the first request goes out now; the server holds it until ready */
+        gp_vclient_on_timer(sh, c, GP_VC_TIMER_SEND_REQUEST, 0);
     if (c->plan.disconnect == GP_PHASE_AUTHENTICATING)
         disconnect(sh, c);
 }
@@ -467,11 +483,17 @@ static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m)
         disconnect(sh, c);
         return;
     }
-    schedule_request(sh, c);
+    /* a held early request is out already: the next follows as the mode says */
+    if (c->requests_sent == 0 ||
+        (sh->sc->clients.request_mode == GP_REQUEST_PIPELINED &&
+         c->requests_sent < sh->sc->clients.requests && c->requests_sent == 1 &&
+         c->plan.early_message && sh->profile && sh->profile->early_held))
+        schedule_request(sh, c);
 }
 
-/* Request index of a request_id this client sent: k for "r-<k+1>", -1 for
- * the early request, -2 for anything else. */
+/* Request index of a request_id this client sent: k for "r-<k+1>" (or
+ * "c<index>-r<k+1>" with a profile), -1 for the early request, -2 for
+ * anything else (another client's request too). */
 static int request_index(const gp_vclient *c, const char *rid)
 {
     unsigned k = 0;
@@ -480,8 +502,10 @@ static int request_index(const gp_vclient *c, const char *rid)
         return -2;
     if ((c->plan.early_message || c->plan.after_auth) && strcmp(rid, EARLY_ID) == 0)
         return -1;
-    if (sscanf(rid, "r-%u%n", &k, &used) != 1 || rid[used] != '\0' || k == 0 ||
-        k > c->requests_sent)
+    unsigned who = c->index;
+    bool own = rid[0] == 'c' ? sscanf(rid, "c%u-r%u%n", &who, &k, &used) == 2
+                             : sscanf(rid, "r-%u%n", &k, &used) == 1;
+    if (!own || rid[used] != '\0' || who != c->index || k == 0 || k > c->requests_sent)
         return -2;
     return (int)k - 1;
 }
@@ -524,8 +548,8 @@ static void check_response(const gp_vc_shared *sh, gp_vclient *c, int k, const c
         const gp_profile *p = sh->profile;
         if (!p->response[0])
             return;
-        char rid[16], user[32];
-        snprintf(rid, sizeof(rid), "r-%d", k + 1);
+        char rid[32], user[32];
+        request_id(sh, c, k, rid, sizeof(rid));
         gp_vclient_user(c, sh->sc, user, sizeof(user));
         if (!response || strlen(response) < p->response_min)
             violation(c, GP_CHECK_SHORT_RESPONSE);
@@ -579,8 +603,17 @@ static void on_event(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m, int s
         event_after_end(sh, c, k, step);
         return;
     }
-    if (step == r->last && step_repeats(sh, step))
-        return; /* one more of a streamed event */
+    if (step == r->last && step_repeats(sh, step)) {
+        /* one more of a streamed event; a number that does not rise is the
+         * same event again */
+        if (m->has_counter && r->counted && m->counter <= r->counter)
+            violation(c, GP_CHECK_DUPLICATE_EVENTS);
+        if (m->has_counter) {
+            r->counted = true;
+            r->counter = m->counter;
+        }
+        return;
+    }
     if (step < r->next) {
         violation(c, GP_CHECK_DUPLICATE_EVENTS);
         return;
@@ -594,6 +627,8 @@ static void on_event(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m, int s
         latency(sh, GP_LATX_FIRST_EVENT, r->t_sent, now(sh));
     r->next = (uint8_t)(step + 1);
     r->last = (int8_t)step;
+    r->counted = m->has_counter;
+    r->counter = m->counter;
     assert(r->next <= n_steps(sh));
     if (!c->t_first_event)
         c->t_first_event = now(sh);
@@ -734,6 +769,7 @@ int gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
             return GP_MSG_NONE;
         }
         v = (vmsg){.kind = pin.kind, .step = pin.step, .code = pin.code,
+                   .has_counter = pin.has_counter, .counter = pin.counter,
                    .request_id = pin.request_id, .connection_id = pin.connection_id,
                    .user_id = pin.user_id, .state = pin.state, .response = pin.response};
         _Static_assert((int)GP_PIN_READY == (int)VM_READY && (int)GP_PIN_EVENT == (int)VM_EVENT &&
@@ -849,7 +885,9 @@ void gp_vclient_on_timer(const gp_vc_shared *sh, gp_vclient *c,
             violation(c, GP_CHECK_STUCK_CONNECTIONS);
         break;
     case GP_VC_TIMER_SEND_REQUEST: {
-        if (c->phase != PH_READY || arg != c->requests_sent ||
+        bool held_first = arg == 0 && c->phase == PH_OPEN && c->plan.early_message &&
+                          sh->profile && sh->profile->early_held;
+        if ((c->phase != PH_READY && !held_first) || arg != c->requests_sent ||
             arg >= GP_REQUESTS_PER_CLIENT_MAX)
             break;
         c->requests_sent++;
@@ -902,7 +940,8 @@ void gp_vclient_finish(const gp_vc_shared *sh, gp_vclient *c)
         violation(c, GP_CHECK_MISSING_AGENT_EVENTS);
     /* NOT_READY goes out before connection_ready (the early request travels
      * ahead of the auth): a client that got ready must have had it */
-    if (c->plan.early_message && c->t_ready && c->early_answers == 0)
+    if (c->plan.early_message && c->t_ready && c->early_answers == 0 &&
+        !(sh->profile && sh->profile->early_held))
         violation(c, GP_CHECK_FAULT_ANSWERS);
     /* facts learnt after the run (live: from the server's log) */
     c->failed_unexplained &= ~c->facts.agent_failed;

@@ -135,6 +135,8 @@ typedef struct gp_vc_req {
     uint8_t dup_used; /* duplicates of it (dup_to_server) accounted for */
     uint8_t echo;     /* next event of a duplicate's run, 0: none under way */
     int8_t last;      /* the last event received (a repeatable one may come again), -1 */
+    bool counted;     /* a repeated event's counter seen (profiles) */
+    int64_t counter;  /* its last value */
 } gp_vc_req;
 
 enum { GP_VC_REQ_OPEN = 0, GP_VC_REQ_COMPLETED, GP_VC_REQ_FAILED, GP_VC_REQ_REFUSED };

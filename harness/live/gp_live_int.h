@@ -271,6 +271,10 @@ struct gp_live {
     int fetch_status;     /* of the last GET at the end */
     bool last_known;
     uint64_t sampled_attempted, sampled_failed;
+    /* a profile's metrics map: each figure before the run (counters are
+     * compared as differences) */
+    double map_base[16];
+    bool map_base_known;
     long log_offset;      /* where this run's lines start in the server's log */
     bool stop, nomem;
 };

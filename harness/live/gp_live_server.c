@@ -292,6 +292,10 @@ void gp_live_server_stop(gp_live_server *s)
             kill(s->group ? -s->pid : s->pid, SIGKILL);
             got = wait4(s->pid, &status, 0, &ru);
         }
+        /* a server of the user's that does not handle SIGTERM dies of it: that
+         * is how it was asked to stop, not a crash */
+        if (got == s->pid && s->group && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+            status = 0;
         s->exit_status = got == s->pid ? (WIFEXITED(status)   ? WEXITSTATUS(status)
                                           : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
                                                                 : 255)

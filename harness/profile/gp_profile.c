@@ -359,7 +359,13 @@ static void read_ready(ctx *cx, gp_profile *p, json_t *r)
 {
     if (!r)
         return;
-    KNOWN(cx, "ready", r, "match", "connection_id", "user", "state");
+    KNOWN(cx, "ready", r, "match", "connection_id", "user", "state", "early_requests");
+    char early[16] = "refused";
+    if (str_at(cx, r, "ready", "early_requests", early, sizeof(early), false) &&
+        strcmp(early, "refused") != 0 && strcmp(early, "held") != 0)
+        fail(cx, "ready.early_requests", "\"%s\": expected \"refused\" (answered NOT_READY) "
+                                         "or \"held\" (run once ready)", early);
+    p->early_held = strcmp(early, "held") == 0;
     p->ready_match = match_at(cx, r, "ready", "match", true);
     ptr_at(cx, r, "ready", "connection_id", p->ready_id, sizeof(p->ready_id), false);
     ptr_at(cx, r, "ready", "user", p->ready_user, sizeof(p->ready_user), false);
@@ -399,7 +405,10 @@ static void read_events(ctx *cx, gp_profile *p, json_t *e)
             fail(cx, where, "expected an object {\"type\": ..., \"repeat\": false, \"min\": 1}");
             continue;
         }
-        KNOWN(cx, where, v, "type", "repeat", "min");
+        KNOWN(cx, where, v, "type", "repeat", "min", "counter");
+        if (ptr_at(cx, v, where, "counter", s->counter, sizeof(s->counter), false) &&
+            !json_is_true(json_object_get(v, "repeat")))
+            fail(cx, where, "counter: only a repeated event (\"repeat\": true) has a counter");
         str_at(cx, v, where, "type", s->type, sizeof(s->type), true);
         json_t *rep = json_object_get(v, "repeat");
         if (rep && !json_is_boolean(rep))
@@ -709,11 +718,11 @@ int gp_profile_check_scenario(const gp_profile *p, const gp_scenario *sc, char *
                               size_t err_len)
 {
     bool message_auth = p->auth_by[GP_AUTH_MESSAGE];
-    if (!message_auth && (sc->faults.early_message > 0 || sc->faults.accept_race > 0)) {
-        snprintf(err, err_len, "%s: faults.%s needs a first message before authentication, and "
-                               "profile %s authenticates at the upgrade (auth.in)",
-                 sc->path, sc->faults.early_message > 0 ? "early_message" : "accept_race",
-                 p->name);
+    if (!message_auth && sc->faults.accept_race > 0) {
+        snprintf(err, err_len, "%s: faults.accept_race needs a first message before "
+                               "authentication, and profile %s authenticates at the upgrade "
+                               "(auth.in); with a server that holds early requests, race it with "
+                               "faults.early_message", sc->path, p->name);
         return GP_ERR_INVALID_ARG;
     }
     if (p->auth_by[GP_AUTH_NONE]) {
@@ -804,6 +813,11 @@ int gp_profile_read(const gp_profile *p, const char *data, size_t len, gp_pin *o
                                      : NULL;
             if (s == p->n_steps - 1 && p->response[0])
                 out->response = gp_jptr_text(j, p->response, out->buf[3], 32);
+            json_t *n = p->steps[s].counter[0] ? gp_jptr_get(j, p->steps[s].counter) : NULL;
+            if (json_is_integer(n)) {
+                out->has_counter = true;
+                out->counter = json_integer_value(n);
+            }
             return GP_OK;
         }
     out->kind = GP_PIN_OTHER;

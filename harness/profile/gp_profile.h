@@ -56,6 +56,7 @@ typedef struct gp_profile_step {
     char type[64];
     bool repeat;   /* may come several times in a row (streamed tokens) */
     uint8_t min;   /* 0: may be left out; 1: must come */
+    char counter[64]; /* a repeated event's number (JSON Pointer): must rise, "" none */
 } gp_profile_step;
 
 /* A log signature the profile adds: a pattern with (?<id>...). */
@@ -93,6 +94,9 @@ typedef struct gp_profile {
     /* ready */
     json_t *ready_match;
     char ready_id[128], ready_user[128], ready_state[128], ready_state_value[64];
+    /* a request sent before ready: refused (NOT_READY, goldpath.v1), or held
+     * by the server and run once the connection is ready */
+    bool early_held;
     /* request */
     json_t *request;          /* template: {request_id}, {message}, {user}, {client}, {seq} */
     /* events */
@@ -151,6 +155,8 @@ enum { GP_PIN_OTHER = 0, GP_PIN_READY, GP_PIN_EVENT, GP_PIN_ERROR, GP_PIN_PONG }
 typedef struct gp_pin {
     int kind;
     int step;                 /* GP_PIN_EVENT: index in steps */
+    bool has_counter;         /* the step's counter was there, as a number */
+    int64_t counter;
     int code;                 /* GP_PIN_ERROR: gp_proto_error, or GP_PROTO_ERROR_COUNT */
     const char *request_id, *connection_id, *user_id, *state, *response;
     char buf[4][32];          /* numbers given as text */

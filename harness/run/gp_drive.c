@@ -236,16 +236,18 @@ void gp_drive_fact(gp_run *run, uint32_t i, gp_fact f, int arg)
 
 /* ---- the server's side ------------------------------------------------------------ */
 
-/* The index of request id "r-<k+1>" of client i, -1 for its early request,
- * -2 for none of its own. */
+/* The index of request id "r-<k+1>" (or a profile's "c<i>-r<k+1>") of client
+ * i, -1 for its early request, -2 for none of its own. */
 static int request_of(const char *rid)
 {
     unsigned k = 0;
     int used = 0;
     if (rid && strcmp(rid, "early-1") == 0)
         return -1;
-    if (!rid || sscanf(rid, "r-%u%n", &k, &used) != 1 || rid[used] || k == 0 ||
-        k > GP_REQUESTS_PER_CLIENT_MAX)
+    unsigned who = 0;
+    bool ok = rid && (rid[0] == 'c' ? sscanf(rid, "c%u-r%u%n", &who, &k, &used) == 2
+                                    : sscanf(rid, "r-%u%n", &k, &used) == 1);
+    if (!ok || rid[used] || k == 0 || k > GP_REQUESTS_PER_CLIENT_MAX)
         return -2;
     return (int)k - 1;
 }

@@ -205,6 +205,11 @@ typedef struct gp_run {
     gp_health health;         /* at the end (live: since the run started) */
     uint64_t registry_left;   /* registry entries after every client closed */
     char health_conflict[256]; /* the server's two pages disagree (live: /metrics vs /health) */
+    /* Which of the server's figures are known, by their names in the
+     * cross-check ("active_connections", "requests", ...), comma-separated
+     * with commas around: ",requests,active_connections,".  "" all of them
+     * (goldpath-server's /health); a profile's metrics map names a few. */
+    char health_only[512];
     gp_fault_ledger ledger;
     /* Live, the server's steps are known only once its log is read after the
      * run: the faults wait here, in the order they fired, to be filed under

@@ -87,7 +87,8 @@ def script_of(block, port):
 def run_readme():
     scratch = tempfile.mkdtemp(prefix="gp-readme-")
     try:
-        os.symlink(os.path.join(REPO, "scenarios"), os.path.join(scratch, "scenarios"))
+        for d in ("scenarios", "examples", "profiles"):
+            os.symlink(os.path.join(REPO, d), os.path.join(scratch, d))
         env = dict(os.environ)
         env.pop("GOLDPATH_JWT_SECRET", None)
         env.pop("GOLDPATH_SERVER", None)
@@ -131,7 +132,8 @@ def check_docs():
                     if not known:
                         errors.append("%s: goldpath %s: no such command" % (path, cmd))
                         continue
-                    for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", rest):
+                    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", rest)  # an argument's own flags
+                    for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", unquoted):
                         if opt not in known:
                             errors.append("%s: goldpath %s %s: no such option" % (path, cmd, opt))
                 for word in re.findall(r"(?<![\w/.-])((?:scenarios|scripts|tests|fuzz|docs|examples|profiles)/[\w./-]+)",

@@ -68,6 +68,11 @@ int gp_rx_compile(gp_rx *rx, const char *pattern, char *err, size_t err_len)
                 rx->names[group][len] = '\0';
                 i = (size_t)(end - pattern);
             }
+        } else if (c == '{') { /* a bound, {m,n}: a quantifier, never literal */
+            while (i < n && pattern[i] != '}')
+                ere[w++] = pattern[i++];
+            if (i < n)
+                ere[w++] = pattern[i];
         } else {
             if (c == ')' && depth > 0)
                 depth--;

@@ -597,6 +597,76 @@ static void test_faults_not_fired_says_why(void **state)
     }
 }
 
+/* The liveness phase: faults end at faults.until_ms; within
+ * expect.liveness_ms every connection must be ready or closed and every
+ * request answered.  A sound server recovers; a stuck one is named. */
+static void test_liveness_after_faults_end(void **state)
+{
+    (void)state;
+    gp_scenario sc = base(200);
+    set(&sc, "clients.window_ms=4000");
+    set(&sc, "network.drop_rate=0.05");
+    set(&sc, "network.duplicate_rate=0.05");
+    set(&sc, "faults.disconnect.ready=0.1");
+    set(&sc, "faults.until_ms=2000");
+    set(&sc, "expect.liveness_ms=3000");
+    gp_run *run = simulate(&sc);
+    assert_int_equal(run->checks[GP_CHECK_LIVENESS].verdict, GP_VERDICT_PASSED);
+    /* no client that started after the faults ended had one */
+    for (uint32_t i = 0; i < run->n_clients; i++)
+        if (run->clients[i].plan.start_ms >= 2000) {
+            assert_int_equal(run->clients[i].plan.disconnect, -1);
+            assert_int_equal(run->clients[i].facts.drops, 0);
+            assert_int_equal(run->clients[i].facts.dup_to_client, 0);
+        }
+    run_free(run);
+    /* the incident's bug: connections never recover, and are named */
+    set(&sc, "server.bugs=[\"id_regeneration\"]");
+    set(&sc, "limits.ready_timeout_ms=20000");
+    run = simulate(&sc);
+    assert_int_equal(run->checks[GP_CHECK_LIVENESS].verdict, GP_VERDICT_FAILED);
+    assert_true(run->checks[GP_CHECK_LIVENESS].count > 0);
+    assert_true(run->checks[GP_CHECK_LIVENESS].examples_len > 0);
+    run_free(run);
+    /* not asked: not offered, and the run may pass */
+    gp_scenario plain = base(20);
+    run = simulate(&plain);
+    assert_int_equal(run->checks[GP_CHECK_LIVENESS].verdict, GP_VERDICT_NOT_OFFERED);
+    assert_true(run->passed);
+    run_free(run);
+}
+
+/* Each client draws from its own stream: a subset of the clients is the
+ * story of those clients in the whole run (goldpath shrink relies on it). */
+static void test_a_subset_keeps_each_clients_story(void **state)
+{
+    (void)state;
+    gp_scenario sc = base(120);
+    set(&sc, "network.latency.distribution=\"uniform\"");
+    set(&sc, "network.latency.min_ms=1");
+    set(&sc, "network.latency.max_ms=30");
+    set(&sc, "faults.agent_failure=0.3");
+    set(&sc, "clients.requests_per_client=3");
+    gp_run *all = simulate(&sc);
+    set(&sc, "clients.only=[7,99]");
+    gp_run *two = simulate(&sc);
+    assert_int_equal(two->n_clients, 2);
+    const uint32_t who[2] = {7, 99};
+    for (int k = 0; k < 2; k++) {
+        const gp_vclient *a = &all->clients[who[k]], *b = &two->clients[k];
+        assert_int_equal(b->seed_index, who[k]);
+        assert_int_equal(a->t_start, b->t_start);
+        assert_int_equal(a->t_open, b->t_open);
+        assert_int_equal(a->t_ready, b->t_ready);
+        assert_int_equal(a->t_done, b->t_done);
+        assert_int_equal(a->requests_failed, b->requests_failed);
+        for (int r = 0; r < 3; r++)
+            assert_int_equal(a->req[r].t_end, b->req[r].t_end);
+    }
+    run_free(all);
+    run_free(two);
+}
+
 /* ---- nothing passes unjudged ---------------------------------------------------- */
 
 static void test_a_check_without_its_evidence_fails_the_run(void **state)
@@ -834,6 +904,8 @@ int main(void)
         cmocka_unit_test(test_gauges_are_sampled_during_the_run),
         cmocka_unit_test(test_request_modes),
         cmocka_unit_test(test_faults_not_fired_says_why),
+        cmocka_unit_test(test_liveness_after_faults_end),
+        cmocka_unit_test(test_a_subset_keeps_each_clients_story),
         cmocka_unit_test(test_a_check_without_its_evidence_fails_the_run),
         cmocka_unit_test(test_latency_thresholds_are_expectations),
         cmocka_unit_test(test_bug_scenario_passes_when_caught),

@@ -308,7 +308,7 @@ static void test_error_unknown_nested_field(void **state)
                        GP_ERR_INVALID_ARG, "faults.disconect",
                        "unknown field (allowed in faults: accept_race, slow_accept, "
                        "slow_accept_ms, disconnect, bad_token, early_message, no_auth, "
-                       "agent_failure)");
+                       "agent_failure, until_ms)");
     assert_parse_error("{\"server\": {\"agent\": {\"think_ms\": {\"min\": 1, \"mx\": 2}}}}",
                        GP_ERR_INVALID_ARG, "server.agent.think_ms.mx",
                        "(allowed in server.agent.think_ms: min, max)");
@@ -737,7 +737,7 @@ static void test_set_errors(void **state)
     assert_set_error("nosuch=1", GP_ERR_INVALID_ARG, "nosuch",
                      "unknown field (allowed at the top level: name,");
     assert_set_error("server.agnt.think_ms=1", GP_ERR_INVALID_ARG, "server.agnt",
-                     "unknown field (allowed in server: bugs, accept_delay_ms, agent,");
+                     "unknown field (allowed in server: bugs, accept_delay_ms, upgrade_before_accept, agent,");
     assert_set_error("server.agent.think_ms.avg=1", GP_ERR_INVALID_ARG,
                      "server.agent.think_ms.avg", "(allowed in server.agent.think_ms: min, max)");
     assert_set_error("server.bugs.x=1", GP_ERR_INVALID_ARG, "server.bugs.x",

@@ -26,6 +26,7 @@ static const gp_check_def table[GP_CHECK_COUNT] = {
     {GP_CHECK_REGISTRY_NOT_EMPTY, "server", GP_EV_REGISTRY, gp_check_registry},
     {GP_CHECK_RESOURCES, "server", 0, gp_check_resources},
     {GP_CHECK_HEALTH_DISAGREES, "server", GP_EV_HEALTH, gp_check_health},
+    {GP_CHECK_LIVENESS, "connection", 0, gp_check_liveness},
     {GP_CHECK_FAULTS_NOT_FIRED, "run", 0, gp_check_faults_fired},
 };
 

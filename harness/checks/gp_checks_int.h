@@ -31,6 +31,7 @@ void gp_check_client_failures(const gp_run *run, gp_check_result *r);
 /* one file each */
 void gp_check_false_ready(const gp_run *run, gp_check_result *r);
 void gp_check_after_close(const gp_run *run, gp_check_result *r);
+void gp_check_liveness(const gp_run *run, gp_check_result *r);
 void gp_check_stuck(const gp_run *run, gp_check_result *r);
 void gp_check_invalid_transitions(const gp_run *run, gp_check_result *r);
 void gp_check_id_mismatches(const gp_run *run, gp_check_result *r);

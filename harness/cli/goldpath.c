@@ -24,6 +24,10 @@ int main(int argc, char **argv)
         return gp_cli_plot(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0)
         return gp_cli_token(argc - 1, argv + 1);
+    if (strcmp(cmd, "shrink") == 0)
+        return gp_cli_shrink(argc - 1, argv + 1);
+    if (strcmp(cmd, "explore") == 0)
+        return gp_cli_explore(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0) {
         const char *topic = argc > 2 ? argv[2] : NULL;
         if (topic && (strcmp(topic, "--help") == 0 || strcmp(topic, "-h") == 0))
@@ -40,7 +44,7 @@ int main(int argc, char **argv)
         gp_cli_version();
         return 0;
     }
-    static const char *const commands[] = {"run", "sweep", "plot", "token", "help", "version"};
+    static const char *const commands[] = {"run", "sweep", "plot", "token", "shrink", "explore", "help", "version"};
     const char *near = gp_suggest(cmd, commands, sizeof(commands) / sizeof(commands[0]));
     if (near)
         fprintf(stderr, "goldpath: unknown command \"%s\" (did you mean %s? see goldpath --help)\n",

@@ -80,6 +80,9 @@ int gp_cli_after_report(const gp_run *run, const char *dir, const gp_cli_common 
 void gp_cli_run_replay_command(const gp_run *run, char *out, size_t out_len);
 
 int gp_cli_run(int argc, char **argv);
+/* `goldpath shrink` (gp_cli_shrink.c), `goldpath explore` (gp_cli_explore.c). */
+int gp_cli_shrink(int argc, char **argv);
+int gp_cli_explore(int argc, char **argv);
 int gp_cli_token(int argc, char **argv);
 /* `goldpath sweep` (gp_cli_sweep.c): 0 when the sweep ran, 1 with --strict
  * when a run failed a check, 2 for bad usage or input. */

@@ -142,11 +142,12 @@ static uint64_t start_time(const gp_scenario *sc, gp_rng *rng)
     return 0;
 }
 
-void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index)
+void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index, uint32_t seed_index)
 {
     memset(c, 0, sizeof(*c));
     c->index = index;
-    gp_rng_seed(&c->rng, gp_rng_derive(sc->seed, index));
+    c->seed_index = seed_index;
+    gp_rng_seed(&c->rng, gp_rng_derive(sc->seed, seed_index));
     gp_vc_plan *p = &c->plan;
     /* Every draw is made whatever the rates, in a fixed order, so that
      * changing one rate does not reshuffle the other choices. */
@@ -173,6 +174,12 @@ void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index)
         p->disconnect = -1;
         p->early_message = p->accept_race = p->header_auth = false;
     }
+    /* faults end at faults.until_ms: a client that starts later has none
+     * (its draws are made all the same) */
+    if (sc->faults.until_ms && p->start_ms >= sc->faults.until_ms) {
+        p->bad_token = p->disconnect = -1;
+        p->early_message = p->accept_race = p->slow_accept = p->no_auth = false;
+    }
     /* A client that authenticates with a bad token by message sends a request
      * right behind it, as a pipelining client would: the answer to a bad
      * token is AUTH_FAILED and close 4401, nothing for the request. */
@@ -190,16 +197,16 @@ bool gp_vclient_expects_completion(const gp_vclient *c)
 void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,
                      size_t out_len)
 {
-    uint32_t n = sc->clients.user_pool ? c->index % sc->clients.user_pool : c->index;
+    uint32_t n = sc->clients.user_pool ? c->seed_index % sc->clients.user_pool : c->seed_index;
     snprintf(out, out_len, "user_%u", n);
 }
 
 void gp_vclient_request_message(const gp_vclient *c, int k, char *out, size_t out_len)
 {
     if (k < 0)
-        snprintf(out, out_len, "Early question from user %u", c->index);
+        snprintf(out, out_len, "Early question from user %u", c->seed_index);
     else
-        snprintf(out, out_len, "Summarise topic %d for user %u", k + 1, c->index);
+        snprintf(out, out_len, "Summarise topic %d for user %u", k + 1, c->seed_index);
 }
 
 /* Signs a payload under the given header; cut > 0 drops that many characters
@@ -520,8 +527,11 @@ static bool take_duplicate(gp_vclient *c, unsigned tag, uint8_t *used)
     return true;
 }
 
-static void request_answered(const gp_vc_shared *sh, gp_vclient *c)
+static void request_answered(const gp_vc_shared *sh, gp_vclient *c, int k)
 {
+    uint64_t t = now(sh);
+    if (k >= 0 && k < GP_REQUESTS_PER_CLIENT_MAX)
+        c->req[k].t_end = (uint32_t)(t ? t : 1);
     c->requests_done++;
     assert(c->requests_done <= c->requests_sent);
     assert(c->requests_sent <= sh->sc->clients.requests);
@@ -636,7 +646,7 @@ static void on_event(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m, int s
         check_response(sh, c, k, m->response);
         r->end = GP_VC_REQ_COMPLETED;
         latency(sh, GP_LATX_COMPLETED, r->t_sent, now(sh));
-        request_answered(sh, c);
+        request_answered(sh, c, k);
         return;
     }
     if (c->plan.disconnect == GP_PHASE_PROCESSING)
@@ -661,7 +671,7 @@ static void on_agent_failed(const gp_vc_shared *sh, gp_vclient *c, int k)
     if (!(c->facts.agent_failed & (1u << k)))
         c->failed_unexplained |= 1u << k;
     latency(sh, GP_LATX_COMPLETED, r->t_sent, now(sh));
-    request_answered(sh, c);
+    request_answered(sh, c, k);
 }
 
 /* NOT_READY: the answer to the early request, once (or once more per copy

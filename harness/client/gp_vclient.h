@@ -130,6 +130,7 @@ typedef struct gp_vc_plan {
 /* One request's progress.  t_sent is run ms (0: not sent). */
 typedef struct gp_vc_req {
     uint32_t t_sent;
+    uint32_t t_end;   /* run ms of its answer (its terminal event or error), 0: none */
     uint8_t next;     /* the next event expected, 0..GP_AGENT_STEPS */
     uint8_t end;      /* GP_VC_REQ_* */
     uint8_t dup_used; /* duplicates of it (dup_to_server) accounted for */
@@ -143,7 +144,9 @@ enum { GP_VC_REQ_OPEN = 0, GP_VC_REQ_COMPLETED, GP_VC_REQ_FAILED, GP_VC_REQ_REFU
 
 /* Times are virtual (or real, live) ms after the run started; 0 = never. */
 typedef struct gp_vclient {
-    uint32_t index;
+    uint32_t index;       /* its place in the run */
+    uint32_t seed_index;  /* whose draws it makes: its index in the whole
+                             scenario (a subset run keeps each client's own) */
     uint8_t phase;        /* internal script position */
     uint8_t outcome;      /* gp_vc_outcome */
     uint8_t failure;      /* gp_vc_failure */
@@ -191,9 +194,10 @@ struct gp_vc_shared {
     gp_vc_io io;
 };
 
-/* Fills c for client `index` of the scenario: its own stream
- * gp_rng_derive(seed, index) and its plan. */
-void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index);
+/* Fills c for client `index` of the run, who is client `seed_index` of the
+ * whole scenario: its own stream gp_rng_derive(seed, seed_index), its plan,
+ * its user and messages -- the same whichever other clients run. */
+void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index, uint32_t seed_index);
 
 /* The user id of c ("user_<n>") into out. */
 void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,

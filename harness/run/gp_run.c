@@ -102,9 +102,16 @@ const char *gp_latency_kind_name(gp_latency_kind k)
 
 int gp_run_init(gp_run *run, const gp_scenario *sc)
 {
+    if (sc->clients.only_len)
+        return gp_run_init_subset(run, sc, sc->clients.only, sc->clients.only_len);
+    return gp_run_init_subset(run, sc, NULL, sc->clients.count);
+}
+
+int gp_run_init_subset(gp_run *run, const gp_scenario *sc, const uint32_t *who, uint32_t n)
+{
     memset(run, 0, sizeof(*run));
     run->sc = *sc;
-    run->n_clients = sc->clients.count;
+    run->n_clients = n;
     run->pending = run->n_clients;
     run->trace_client = UINT32_MAX;
     run->clients = calloc(run->n_clients, sizeof(*run->clients));
@@ -114,7 +121,7 @@ int gp_run_init(gp_run *run, const gp_scenario *sc)
         return GP_ERR_NOMEM;
     }
     for (uint32_t i = 0; i < run->n_clients; i++)
-        gp_vclient_init(&run->clients[i], &run->sc, i);
+        gp_vclient_init(&run->clients[i], &run->sc, i, who ? who[i] : i);
     return GP_OK;
 }
 

@@ -158,7 +158,7 @@ typedef struct gp_expectation {
     gp_check_result r;
 } gp_expectation;
 
-#define GP_RUN_EXPECTATIONS_MAX (GP_LATX_COUNT * 4 + GP_SIGNATURE_COUNT + 8)
+#define GP_RUN_EXPECTATIONS_MAX (GP_LATX_COUNT * 4 + GP_LOGSIG_MAX + GP_EXPECT_SIGNATURES_MAX + 8)
 
 typedef struct gp_percentiles {
     uint64_t n;
@@ -258,6 +258,11 @@ typedef struct gp_run {
  * each client, the judge and the log oracle.  Returns GP_OK or
  * GP_ERR_NOMEM. */
 int gp_run_init(gp_run *run, const gp_scenario *sc);
+/* The same for a subset of the scenario's clients: client k of the run is
+ * client who[k] of the whole scenario, with that client's own draws (its
+ * plan, start, messages, network), so that a run of a few clients is the
+ * story of those clients in the whole run (goldpath shrink). */
+int gp_run_init_subset(gp_run *run, const gp_scenario *sc, const uint32_t *who, uint32_t n);
 void gp_run_free(gp_run *run);
 
 /* Appends a timeline row.  Returns GP_OK or GP_ERR_NOMEM. */

@@ -48,6 +48,8 @@
       "the server's memory went back to its baseline once every client left (within the budget live)") \
     X(HEALTH_DISAGREES, "health_disagrees",                                    \
       "the server's own figures equal what the harness observed, in both directions") \
+    X(LIVENESS, "liveness",                                                    \
+      "once the faults ended (faults.until_ms), every connection was ready or closed and every request answered within expect.liveness_ms") \
     X(FAULTS_NOT_FIRED, "faults_not_fired",                                    \
       "every configured fault was injected at least once")
 

@@ -190,6 +190,10 @@ static void expected(const field *f, char *out, size_t n)
     case FK_CHECKS:
         snprintf(out, n, "an array of check names");
         break;
+    case FK_ONLY:
+        snprintf(out, n, "an array of at most %d distinct client indices (integers from 0)",
+                 GP_ONLY_MAX);
+        break;
     case FK_EVIDENCE:
         join(gp_evidence_names, GP_EVIDENCE_COUNT, "\"", names, sizeof(names));
         snprintf(out, n, "one of %s", names);
@@ -517,6 +521,26 @@ static int apply_leaf(const ctx *cx, gp_scenario *sc, const field *f, const json
     case FK_BUGS:
     case FK_CHECKS:
         return apply_names(cx, sc, f, v);
+    case FK_ONLY: {
+        if (!json_is_array(v) || json_array_size(v) > GP_ONLY_MAX)
+            return bad_json(cx, f->path, f, v);
+        uint32_t list[GP_ONLY_MAX];
+        size_t k;
+        json_t *x;
+        json_array_foreach(v, k, x) {
+            if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+                json_integer_value(x) >= (json_int_t)GP_CLIENTS_MAX)
+                return bad_json(cx, f->path, f, v);
+            list[k] = (uint32_t)json_integer_value(x);
+            for (size_t j = 0; j < k; j++)
+                if (list[j] == list[k])
+                    return fail(cx, GP_ERR_INVALID_ARG, f->path, "client %u listed twice",
+                                list[k]);
+        }
+        memcpy(sc->clients.only, list, json_array_size(v) * sizeof(list[0]));
+        sc->clients.only_len = (uint32_t)json_array_size(v);
+        return GP_OK;
+    }
     case FK_EVIDENCE:
         if ((i = name_index(v, gp_evidence_names, GP_EVIDENCE_COUNT)) < 0)
             return bad_json(cx, f->path, f, v);
@@ -646,6 +670,10 @@ static int check_field(const ctx *cx, const gp_scenario *sc, const field *f)
         return GP_OK;
     case FK_BOOL:
         return GP_OK; /* a bool holds nothing else */
+    case FK_ONLY:
+        if (sc->clients.only_len > GP_ONLY_MAX)
+            return fail(cx, GP_ERR_TOO_LONG, f->path, "more than %d clients", GP_ONLY_MAX);
+        return GP_OK;
     case FK_ENUM: {
         int e = *(const int *)p;
         snprintf(got, sizeof(got), "%d", e);

@@ -21,6 +21,7 @@
 #define GP_SCENARIO_ERR_MAX 4096      /* every error of a file, one line each */
 #define GP_SCENARIO_ERR_LINE_MAX 1024 /* one error */
 #define GP_REQUESTS_PER_CLIENT_MAX 16
+#define GP_ONLY_MAX 64 /* clients.only: a shrunk scenario's clients */
 #define GP_CLIENTS_MAX 2000000u /* measured: 1,000,000 simulated clients in 45 s, 600 MB */
 #define GP_EXPECT_VIOLATIONS_MAX 24
 #define GP_CHECK_NAME_MAX 48
@@ -126,6 +127,10 @@ typedef struct gp_scenario {
         uint32_t requests;       /* clients.requests_per_client, 1..16 */
         gp_range_ms request_gap; /* clients.request_gap_ms: wait before each request */
         gp_request_mode request_mode; /* clients.request_mode */
+        /* clients.only: run only these clients of the scenario (each with its
+         * own draws, as in the whole run); empty: all clients.count */
+        uint32_t only[GP_ONLY_MAX];
+        uint32_t only_len;
         uint32_t user_pool;      /* clients.user_pool: distinct users (0 = one per client) */
     } clients;
 
@@ -141,6 +146,11 @@ typedef struct gp_scenario {
     struct {
         gp_bug_set bugs;          /* server.bugs: list of names */
         gp_range_ms accept_delay; /* server.accept_delay_ms */
+        /* server.upgrade_before_accept: the 101 leaves when the connection
+         * opens and the accept completes accept_delay_ms later, as when a
+         * framework answers the upgrade before the application's accept
+         * step has run (simulation; a client may then race the accept) */
+        bool upgrade_before_accept;
         gp_range_ms think;        /* server.agent.think_ms */
         gp_range_ms tool;         /* server.agent.tool_ms */
         uint32_t stuck_after_ms;  /* server.stuck_after_ms */
@@ -158,6 +168,7 @@ typedef struct gp_scenario {
         double early_message;              /* faults.early_message */
         double no_auth;                    /* faults.no_auth */
         double agent_failure;              /* faults.agent_failure */
+        uint32_t until_ms;                 /* faults.until_ms: no fault after this (0: never ends) */
     } faults;
 
     struct {
@@ -169,6 +180,10 @@ typedef struct gp_scenario {
     struct {
         double min_transition_success_rate; /* expect.min_transition_success_rate */
         double min_completion_rate;         /* expect.min_completion_rate */
+        /* expect.liveness_ms: once faults end (faults.until_ms), every
+         * connection ready or closed and every request answered within this
+         * long (0: not asked) */
+        uint32_t liveness_ms;
         uint32_t violations_len;            /* expect.violations */
         char violations[GP_EXPECT_VIOLATIONS_MAX][GP_CHECK_NAME_MAX];
         gp_latency_expect latency[GP_LATX_COUNT]; /* expect.latency.<kind>_ms.<p> */

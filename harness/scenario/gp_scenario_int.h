@@ -35,6 +35,7 @@ typedef enum field_kind {
     FK_EVIDENCE, /* gp_evidence by name */
     FK_SIGS,    /* expect.log_signatures: an object of signature -> bounds */
     FK_ENUM,    /* an enum (int) by name: names[0..max) */
+    FK_ONLY,    /* clients.only: an array of client indices */
     FK_BOOL,    /* bool from true or false */
 } field_kind;
 

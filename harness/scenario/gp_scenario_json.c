@@ -44,6 +44,15 @@ static json_t *field_json(const gp_scenario *sc, const field *f)
             }
         return a;
     }
+    case FK_ONLY: {
+        json_t *a = json_array();
+        for (uint32_t i = 0; a && i < sc->clients.only_len && i < GP_ONLY_MAX; i++)
+            if (json_array_append_new(a, json_integer(sc->clients.only[i])) != 0) {
+                json_decref(a);
+                return NULL;
+            }
+        return a;
+    }
     case FK_CHECKS: {
         json_t *a = json_array();
         uint32_t n = sc->expect.violations_len;

@@ -50,7 +50,7 @@ static void on_client_start(gp_sim *s, uint32_t i)
         if (gp_vclient_token(&s->sh, c, token, sizeof(token)) == GP_OK)
             bearer = strdup(token);
     }
-    uint64_t at = s->now + gp_sim_latency(s);
+    uint64_t at = s->now + gp_sim_latency(s, i);
     l->open_sent = true;
     l->last_to_server = at;
     gp_sim_push(s, at, EV_SERVER_OPEN, i, 0, bearer);
@@ -69,7 +69,7 @@ static void on_server_open(gp_sim *s, uint32_t i, char *bearer)
         gp_drive_fact(s->run, i, GP_FACT_REFUSED, 0);
         l->server_closed = true;
         if (!l->client_closed)
-            gp_sim_push(s, s->now + gp_sim_latency(s), EV_CLIENT_CLOSED, i,
+            gp_sim_push(s, s->now + gp_sim_latency(s, i), EV_CLIENT_CLOSED, i,
                         GP_CLOSE_TRY_AGAIN, NULL);
         return;
     }
@@ -86,7 +86,12 @@ static void on_server_open(gp_sim *s, uint32_t i, char *bearer)
          * happens just after the client's first message has arrived. */
         l->accept_deferred = true;
         accept_at = s->now + 1000; /* fallback when no message ever comes */
-        l->last_to_client = s->now + gp_sim_latency(s);
+        l->last_to_client = s->now + gp_sim_latency(s, i);
+        gp_sim_push(s, l->last_to_client, EV_CLIENT_OPEN, i, 0, id);
+    } else if (s->sc->server.upgrade_before_accept && !c->plan.slow_accept) {
+        /* the 101 leaves at once; the accept step completes on its own time,
+         * and whatever the client sends may race it */
+        l->last_to_client = s->now + gp_sim_latency(s, i);
         gp_sim_push(s, l->last_to_client, EV_CLIENT_OPEN, i, 0, id);
     } else {
         if (c->plan.slow_accept) {
@@ -95,7 +100,7 @@ static void on_server_open(gp_sim *s, uint32_t i, char *bearer)
         }
         /* the 101 leaves when accept completes, ahead of anything else the
          * server sends on this connection */
-        l->last_to_client = accept_at + gp_sim_latency(s);
+        l->last_to_client = accept_at + gp_sim_latency(s, i);
         gp_sim_push(s, l->last_to_client, EV_CLIENT_OPEN, i, 0, id);
     }
     gp_sim_push(s, accept_at, EV_SERVER_ACCEPT, i, 0, NULL);
@@ -224,6 +229,7 @@ static void dispatch(gp_sim *s, gp_event *ev)
     uint32_t i = ev->client;
     assert(i < s->run->n_clients || i == UINT32_MAX);
     assert(i == UINT32_MAX || !s->links[i].server_open || s->links[i].open_sent);
+    s->current = i; /* the core's draws while it serves this event are this client's */
     switch ((enum ev_kind)ev->kind) {
     case EV_CLIENT_START:
         on_client_start(s, i);
@@ -256,6 +262,11 @@ static void dispatch(gp_sim *s, gp_event *ev)
         break;
     case EV_CLIENT_TIMER:
         gp_drive_timer(s->run, i, (gp_vc_timer)(ev->a >> 32), (uint32_t)ev->a);
+        break;
+    case EV_FAULTS_END:
+        s->faults_over = true;
+        gp_server_set_agent_failure_rate(s->srv, 0.0);
+        gp_sim_tracef(s, UINT32_MAX, "faults end (faults.until_ms)");
         break;
     case EV_SAMPLE:
         sample(s);
@@ -294,6 +305,12 @@ static int setup(gp_sim *s, gp_run *run, const gp_sim_options *opt, char *err,
     if (!s->links) {
         snprintf(err, err_len, "out of memory setting up the simulation");
         return GP_ERR_NOMEM;
+    }
+    s->current = UINT32_MAX;
+    for (uint32_t i = 0; i < run->n_clients; i++) {
+        uint64_t who = run->clients[i].seed_index;
+        gp_rng_seed(&s->links[i].net_rng, gp_rng_derive(sc->seed ^ 0x6e6574776f726bULL, who));
+        gp_rng_seed(&s->links[i].core_rng, gp_rng_derive(sc->seed ^ 0x636f72652d726eULL, who));
     }
     gp_sim_env_init(s);
     gp_server_config cfg;
@@ -357,6 +374,126 @@ static void read_server(gp_sim *s)
     run->mem.peak_bytes = s->alloc.peak_bytes;
 }
 
+/* ---- PCT: which of the events due together runs first ----------------------- */
+
+/* The activity an event belongs to: client i's own work, the server's work
+ * for its connection, or one direction of its network link; events of one
+ * activity keep their order (the network is FIFO, the client sequential).
+ * UINT64_MAX: the run's own (samples). */
+static uint64_t activity_of(const gp_event *ev)
+{
+    if (ev->client == UINT32_MAX)
+        return UINT64_MAX;
+    uint64_t base = (uint64_t)ev->client * 4;
+    switch ((enum ev_kind)ev->kind) {
+    case EV_CLIENT_START:
+    case EV_CLIENT_TIMER:
+        return base;
+    case EV_SERVER_ACCEPT:
+    case EV_SERVER_TIMER:
+        return base + 1;
+    case EV_SERVER_OPEN:
+    case EV_TO_SERVER:
+    case EV_SERVER_CLOSED:
+        return base + 2;
+    default: /* EV_CLIENT_OPEN, EV_TO_CLIENT, EV_CLIENT_CLOSED */
+        return base + 3;
+    }
+}
+
+/* An activity's priority: a random one from the run's PCT stream (always at
+ * least 16), unless it was dropped at a change point. */
+static uint64_t priority_of(const gp_sim *s, uint64_t act)
+{
+    for (uint32_t k = 0; k < s->pct_dropped; k++)
+        if (s->pct_low[k][0] == act + 1)
+            return s->pct_low[k][1];
+    uint64_t h = act ^ s->pct_rng.s[0];
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h | 16;
+}
+
+static void pct_setup(gp_sim *s, const gp_run *run)
+{
+    gp_rng_seed(&s->pct_rng, gp_rng_derive(run->sc.seed, 0xffffffff03ULL));
+    uint32_t d = s->opt->pct_depth ? s->opt->pct_depth : 1;
+    s->pct_changes = d - 1 > 15 ? 15 : d - 1;
+    /* k, the steps a run takes, estimated from its clients */
+    uint64_t k = (uint64_t)run->n_clients * 40 + 1;
+    for (uint32_t j = 0; j < s->pct_changes; j++)
+        s->pct_change[j] = 1 + gp_rng_below(&s->pct_rng, k);
+}
+
+/* Pops the next event: the earliest; of several due at the same millisecond,
+ * the oldest of the highest priority activity. */
+static bool pct_pop(gp_sim *s, gp_event *out)
+{
+    if (!gp_eventq_pop(&s->q, out))
+        return false;
+    size_t n = 0;
+    const gp_event *top;
+    while (n < 255 && (top = gp_eventq_peek(&s->q)) && top->at_ms == out->at_ms &&
+           gp_eventq_pop(&s->q, &s->pct_ties[n]))
+        n++;
+    if (n == 0)
+        return true;
+    s->pct_ties[n++] = *out;
+    size_t best = 0;
+    uint64_t best_p = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t act = activity_of(&s->pct_ties[k]);
+        uint64_t p = act == UINT64_MAX ? UINT64_MAX : priority_of(s, act);
+        /* ties within an activity: the oldest (lowest seq) */
+        if (k == 0 || p > best_p || (p == best_p && s->pct_ties[k].seq < s->pct_ties[best].seq)) {
+            best = k;
+            best_p = p;
+        }
+    }
+    *out = s->pct_ties[best];
+    for (size_t k = 0; k < n; k++)
+        if (k != best && gp_eventq_push_keep(&s->q, s->pct_ties[k]) != GP_OK)
+            s->nomem = true;
+    return true;
+}
+
+/* After step pct_steps ran activity `act`: at a change point it drops. */
+static void pct_step(gp_sim *s, const gp_event *ev)
+{
+    s->pct_steps++;
+    for (uint32_t j = 0; j < s->pct_changes; j++)
+        if (s->pct_change[j] == s->pct_steps && s->pct_dropped < 16) {
+            uint64_t act = activity_of(ev);
+            if (act != UINT64_MAX) {
+                s->pct_low[s->pct_dropped][0] = act + 1;
+                s->pct_low[s->pct_dropped][1] = j + 1; /* below every random one */
+                s->pct_dropped++;
+            }
+        }
+}
+
+/* Every client's arrival, pushed at once: the queue keeps them in a sorted
+ * backlog, so that its heap holds only what is in flight (a million pending
+ * arrivals in the heap made every pop a cascade of cache misses). */
+static void push_starts(gp_sim *s)
+{
+    const gp_run *run = s->run;
+    gp_event *starts = malloc(((size_t)run->n_clients + 1) * sizeof(*starts));
+    if (!starts) {
+        s->nomem = true;
+        return;
+    }
+    for (uint32_t i = 0; i < run->n_clients; i++)
+        starts[i] = (gp_event){.at_ms = run->clients[i].plan.start_ms,
+                               .kind = EV_CLIENT_START, .client = i};
+    if (gp_eventq_push_many(&s->q, starts, run->n_clients) != GP_OK)
+        s->nomem = true;
+    free(starts);
+}
+
 int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len)
 {
     gp_sim s = {0};
@@ -369,12 +506,16 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
         return rc;
     }
     run->mode = "sim";
-    for (uint32_t i = 0; i < run->n_clients; i++)
-        gp_sim_push(&s, run->clients[i].plan.start_ms, EV_CLIENT_START, i, 0, NULL);
+    push_starts(&s);
     gp_sim_push(&s, run->sc.report.bucket_ms, EV_SAMPLE, UINT32_MAX, 0, NULL);
+    if (run->sc.faults.until_ms)
+        gp_sim_push(&s, run->sc.faults.until_ms, EV_FAULTS_END, UINT32_MAX, 0, NULL);
     gp_event ev;
     uint64_t next_progress = 0;
-    while (!s.nomem && gp_eventq_pop(&s.q, &ev)) {
+    bool pct = opt->order == GP_SIM_ORDER_PCT;
+    if (pct)
+        pct_setup(&s, run);
+    while (!s.nomem && (pct ? pct_pop(&s, &ev) : gp_eventq_pop(&s.q, &ev))) {
         if (ev.at_ms > run->sc.limits.run_timeout_ms) {
             if (ev.kind != EV_SERVER_TIMER)
                 free(ev.ptr);
@@ -389,6 +530,8 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
         assert(ev.at_ms >= s.now); /* virtual time never goes back */
         s.now = ev.at_ms;
         dispatch(&s, &ev);
+        if (pct)
+            pct_step(&s, &ev);
         run->events++;
         if (opt->progress && run->events >= next_progress) {
             opt->progress(opt->progress_ctx, run->n_clients - run->pending, run->n_clients);

@@ -42,7 +42,21 @@ typedef struct gp_sim_options {
     /* When set and non-zero (a signal handler sets it), the run stops at the
      * next event and is concluded as it stands (run->interrupted). */
     const volatile sig_atomic_t *interrupt;
+    /* How events due at the same virtual millisecond are ordered:
+     * GP_SIM_ORDER_SEQUENTIAL (the order they were scheduled in: today's
+     * runs, and `goldpath explore --strategy random`), or GP_SIM_ORDER_PCT:
+     * probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010).
+     * Each activity -- a client, the server's own work for a connection, each
+     * direction of its network link -- gets a random priority from the
+     * seed; of the events due together, the highest priority activity's
+     * oldest runs; at pct_depth - 1 random steps the activity that runs
+     * drops below every other.  A bug that needs d ordering constraints is
+     * then found with probability at least 1 / (n k^(d-1)) per run. */
+    int order;
+    uint32_t pct_depth;
 } gp_sim_options;
+
+enum { GP_SIM_ORDER_SEQUENTIAL = 0, GP_SIM_ORDER_PCT = 1 };
 
 /* The Unix time (ms) of virtual time 0: fixed, so tokens and ids repeat. */
 #define GP_SIM_EPOCH_MS 1757498281000ULL

@@ -24,14 +24,19 @@ static uint64_t env_now(void *ctx)
 static uint64_t env_random(void *ctx)
 {
     gp_sim *s = ctx;
-    return s->opt->choose ? s->opt->choose(s->opt->choose_ctx) : gp_rng_next(&s->core_rng);
+    if (s->opt->choose)
+        return s->opt->choose(s->opt->choose_ctx);
+    /* the client whose connection is being served draws from its own stream */
+    return s->current < s->run->n_clients ? gp_rng_next(&s->links[s->current].core_rng)
+                                          : gp_rng_next(&s->core_rng);
 }
 
 static void env_timer(void *ctx, uint64_t delay_ms, uint64_t conn,
                       gp_timer_kind kind, uint32_t arg)
 {
     gp_sim *s = ctx;
-    gp_sim_push(s, s->now + delay_ms, EV_SERVER_TIMER, UINT32_MAX, conn,
+    /* armed while serving a client's connection: its draws when it fires */
+    gp_sim_push(s, s->now + delay_ms, EV_SERVER_TIMER, s->current, conn,
          (void *)(uintptr_t)(((uint64_t)kind << 32) | arg));
 }
 
@@ -58,14 +63,14 @@ static void env_close(void *ctx, void *transport, int code, const char *reason)
     l->server_closing = true;
     /* The close frame travels behind the messages already sent; the server
      * learns the transport is gone once the close handshake completes. */
-    uint64_t at = s->now + gp_sim_latency(s);
+    uint64_t at = s->now + gp_sim_latency(s, i);
     if (at < l->last_to_client)
         at = l->last_to_client;
     l->last_to_client = at;
     gp_sim_push(s, at, EV_CLIENT_CLOSED, i, (uint64_t)code, NULL);
     if (!l->server_closed) {
         l->server_closed = true;
-        gp_sim_push(s, at + gp_sim_latency(s), EV_SERVER_CLOSED, i, 0, NULL);
+        gp_sim_push(s, at + gp_sim_latency(s, i), EV_SERVER_CLOSED, i, 0, NULL);
     }
 }
 
@@ -201,7 +206,7 @@ static void io_close(void *ctx, gp_vclient *c, int code)
     l->client_closed = true;
     if (l->open_sent && !l->server_closed && !l->reset) {
         l->server_closed = true;
-        uint64_t at = s->now + gp_sim_latency(s);
+        uint64_t at = s->now + gp_sim_latency(s, i);
         if (at < l->last_to_server)
             at = l->last_to_server;
         l->last_to_server = at;

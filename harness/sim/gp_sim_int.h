@@ -25,6 +25,7 @@ enum ev_kind {
     EV_SERVER_TIMER,     /* a: handle, ptr: (kind << 32 | arg) */
     EV_CLIENT_TIMER,     /* a: (kind << 32 | arg) */
     EV_SAMPLE,           /* a timeline bucket ends */
+    EV_FAULTS_END,       /* faults.until_ms: no fault from now on */
 };
 
 typedef struct sim_msg {
@@ -47,6 +48,11 @@ typedef struct sim_link {
     bool server_closed;   /* EV_SERVER_CLOSED scheduled */
     bool client_closed;   /* the client closed or saw the close */
     bool reset;
+    /* The link's own streams, from the seed and the client's index in the
+     * whole scenario: its network's draws and the core's draws made for its
+     * connection.  Removing a client leaves every other client's draws as
+     * they were (goldpath shrink). */
+    gp_rng net_rng, core_rng;
 } sim_link;
 
 /* The core's allocator: counts what the core holds (gp_mem_figures). */
@@ -69,6 +75,15 @@ typedef struct gp_sim {
     gp_jwt_key *wrong_key;
     sim_link *links;
     uint64_t open_links;  /* connections the server has and has not seen closed */
+    uint32_t current;     /* the client whose connection the core is serving, or UINT32_MAX */
+    bool faults_over;     /* faults.until_ms has passed */
+    /* PCT (gp_sim_options.order) */
+    gp_rng pct_rng;
+    uint64_t pct_steps;            /* events dispatched */
+    uint64_t pct_change[16];       /* the steps at which the running activity drops */
+    uint64_t pct_low[16][2];       /* activities dropped: (activity + 1, priority) */
+    uint32_t pct_changes, pct_dropped;
+    gp_event pct_ties[256];
     uint64_t prev_attempted, prev_applied;
     bool nomem;
 } gp_sim;
@@ -80,8 +95,9 @@ void gp_sim_tracef(gp_sim *s, uint32_t client, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* gp_sim_net.c */
-/* One network latency draw, from the scenario's distribution. */
-uint64_t gp_sim_latency(gp_sim *s);
+/* One network latency draw for client i's link, from the scenario's
+ * distribution. */
+uint64_t gp_sim_latency(gp_sim *s, uint32_t i);
 /* Carries len bytes between the two sides of client i's connection, with
  * the scenario's loss, duplication and reordering, recording each as a fact.
  * tag: the client's GP_VC_TAG_* of a message to the server. */

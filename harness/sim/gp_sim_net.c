@@ -11,26 +11,35 @@
 #include "gp_net.h"
 #include "gp_sim_int.h"
 
-/* The network's next 64 random bits: the seeded stream, or the schedule's
- * chooser when one is set. */
-static uint64_t net_next(gp_sim *s)
-{
-    return s->opt->choose ? s->opt->choose(s->opt->choose_ctx) : gp_rng_next(&s->net_rng);
-}
+/* Client i's link's next 64 random bits: its own seeded stream, or the
+ * schedule's chooser when one is set. */
+typedef struct link_draw {
+    gp_sim *s;
+    uint32_t i;
+} link_draw;
 
 static uint64_t draw(void *ctx)
 {
-    return net_next(ctx);
+    link_draw *d = ctx;
+    gp_sim *s = d->s;
+    if (s->opt->choose)
+        return s->opt->choose(s->opt->choose_ctx);
+    return d->i < s->run->n_clients ? gp_rng_next(&s->links[d->i].net_rng)
+                                    : gp_rng_next(&s->net_rng);
 }
 
-static bool net_chance(gp_sim *s, double p)
+static bool net_chance(gp_sim *s, uint32_t i, double p)
 {
-    return gp_net_chance(p, draw, s);
+    if (s->faults_over) /* faults.until_ms has passed: a sound network */
+        return false;
+    link_draw d = {s, i};
+    return gp_net_chance(p, draw, &d);
 }
 
-uint64_t gp_sim_latency(gp_sim *s)
+uint64_t gp_sim_latency(gp_sim *s, uint32_t i)
 {
-    return gp_net_latency(s->sc, draw, s);
+    link_draw d = {s, i};
+    return gp_net_latency(s->sc, draw, &d);
 }
 
 static void reset_link(gp_sim *s, uint32_t i)
@@ -40,7 +49,7 @@ static void reset_link(gp_sim *s, uint32_t i)
         return;
     l->reset = true;
     gp_drive_fact(s->run, i, GP_FACT_RESET, 0);
-    uint64_t at = s->now + gp_sim_latency(s);
+    uint64_t at = s->now + gp_sim_latency(s, i);
     if (!l->client_closed)
         gp_sim_push(s, at, EV_CLIENT_CLOSED, i, GP_CLOSE_ABNORMAL, NULL);
     if (l->open_sent && !l->server_closed) {
@@ -73,9 +82,9 @@ void gp_sim_carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
 {
     const gp_scenario *sc = s->sc;
     sim_link *l = &s->links[i];
-    uint64_t at = s->now + gp_sim_latency(s);
+    uint64_t at = s->now + gp_sim_latency(s, i);
     uint64_t rto = sc->network.retransmit_ms;
-    for (int tries = 0; net_chance(s, sc->network.drop_rate); tries++) {
+    for (int tries = 0; net_chance(s, i, sc->network.drop_rate); tries++) {
         gp_drive_fact(s->run, i, GP_FACT_DROP, 0);
         if (tries == 4) {
             reset_link(s, i);
@@ -95,7 +104,7 @@ void gp_sim_carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
      * each request's own messages keep their order. */
     bool overtakes = key && *last_key && key != *last_key && *last > *floor &&
                      (at < *floor ? *floor : at) < *last &&
-                     net_chance(s, sc->network.reorder_rate);
+                     net_chance(s, i, sc->network.reorder_rate);
     if (overtakes) {
         if (at < *floor)
             at = *floor;
@@ -108,7 +117,7 @@ void gp_sim_carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
         *last = at;
         *last_key = key;
     }
-    bool twice = net_chance(s, sc->network.duplicate_rate);
+    bool twice = net_chance(s, i, sc->network.duplicate_rate);
     if (!push_copy(s, i, to_server, at, data, len, 0))
         return;
     s->run->messages++;

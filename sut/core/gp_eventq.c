@@ -25,6 +25,12 @@ void gp_eventq_free(gp_eventq *q)
 
 int gp_eventq_push(gp_eventq *q, gp_event ev)
 {
+    ev.seq = q->next_seq++;
+    return gp_eventq_push_keep(q, ev);
+}
+
+int gp_eventq_push_keep(gp_eventq *q, gp_event ev)
+{
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 1024;
         gp_event *grown = realloc(q->heap, cap * sizeof(*grown));
@@ -33,7 +39,6 @@ int gp_eventq_push(gp_eventq *q, gp_event ev)
         q->heap = grown;
         q->cap = cap;
     }
-    ev.seq = q->next_seq++;
     size_t i = q->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 4;

@@ -30,6 +30,9 @@ void gp_eventq_init(gp_eventq *q);
 void gp_eventq_free(gp_eventq *q);
 /* Adds ev (its seq is assigned here).  Returns GP_OK or GP_ERR_NOMEM. */
 int gp_eventq_push(gp_eventq *q, gp_event ev);
+/* Puts back an event popped from q, with the seq it had (its place among
+ * events of the same time is kept).  Returns GP_OK or GP_ERR_NOMEM. */
+int gp_eventq_push_keep(gp_eventq *q, gp_event ev);
 /* Removes the earliest event into *out; false when empty. */
 bool gp_eventq_pop(gp_eventq *q, gp_event *out);
 /* Removes the earliest event into *out when it is due at or before now_ms;

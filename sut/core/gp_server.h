@@ -143,6 +143,10 @@ typedef struct gp_server_tally {
 
 void gp_server_tally_get(const gp_server *srv, gp_server_tally *out);
 
+/* Changes the chance that a request fails from now on (a simulator's fault
+ * schedule ending: faults.until_ms). */
+void gp_server_set_agent_failure_rate(gp_server *srv, double rate);
+
 /* The gauges of /health that cost nothing to read (no scan): for drivers that
  * sample them often (the simulator, every time bucket). */
 typedef struct gp_server_gauges {

@@ -24,6 +24,11 @@ bool gp_server_agent_in_flight(const gp_conn *c, const char *request_id)
     return false;
 }
 
+void gp_server_set_agent_failure_rate(gp_server *srv, double rate)
+{
+    srv->cfg.agent_failure_rate = rate < 0.0 ? 0.0 : rate > 1.0 ? 1.0 : rate;
+}
+
 void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
 {
     uint32_t cap = srv->cfg.max_requests_in_flight;

@@ -247,6 +247,57 @@ static void test_eventq_orders_by_time_then_sequence(void **state)
     gp_eventq_free(&q);
 }
 
+/* A batch pushed with gp_eventq_push_many pops in the very order the same
+ * events pushed one by one would, interleaved with later single pushes, with
+ * peek, pop_due and a second batch merged into what is left of the first. */
+static void test_eventq_batch_pops_as_single_pushes(void **state)
+{
+    (void)state;
+    gp_eventq one, many;
+    gp_eventq_init(&one);
+    gp_eventq_init(&many);
+    gp_rng rng;
+    gp_rng_seed(&rng, 9);
+    enum { N = 3000 };
+    static gp_event batch[N];
+    for (uint32_t i = 0; i < N; i++) {
+        batch[i] = (gp_event){.at_ms = gp_rng_below(&rng, 400), .client = i};
+        assert_int_equal(gp_eventq_push(&one, batch[i]), 0);
+    }
+    assert_int_equal(gp_eventq_push_many(&many, batch, N), 0);
+    gp_event a, b;
+    uint64_t now = 0;
+    for (size_t n = 0;; n++) {
+        if (n % 7 == 0) { /* later pushes land among the batch's events */
+            gp_event ev = {.at_ms = now + gp_rng_below(&rng, 30), .client = 100000 + (uint32_t)n};
+            assert_int_equal(gp_eventq_push(&one, ev), 0);
+            assert_int_equal(gp_eventq_push(&many, ev), 0);
+        }
+        if (n == 1000) { /* a second batch merges with the first's rest */
+            for (uint32_t i = 0; i < 50; i++) {
+                gp_event ev = {.at_ms = now + gp_rng_below(&rng, 100), .client = 200000 + i};
+                assert_int_equal(gp_eventq_push(&one, ev), 0);
+                assert_int_equal(gp_eventq_push_many(&many, &ev, 1), 0);
+            }
+        }
+        const gp_event *pa = gp_eventq_peek(&one), *pb = gp_eventq_peek(&many);
+        assert_true((pa == NULL) == (pb == NULL));
+        if (!pa)
+            break;
+        assert_int_equal(pa->client, pb->client);
+        if (pb->at_ms > 0) /* nothing is due before the earliest */
+            assert_false(gp_eventq_pop_due(&many, pb->at_ms - 1, &b));
+        assert_true(gp_eventq_pop(&one, &a));
+        assert_true(gp_eventq_pop_due(&many, a.at_ms, &b));
+        assert_int_equal(a.client, b.client);
+        assert_int_equal(a.seq, b.seq);
+        assert_true(a.at_ms >= now);
+        now = a.at_ms;
+    }
+    gp_eventq_free(&one);
+    gp_eventq_free(&many);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_bytes_other_seed_other_schedule),
         cmocka_unit_test(test_bug_switches_are_caught),
         cmocka_unit_test(test_eventq_orders_by_time_then_sequence),
+        cmocka_unit_test(test_eventq_batch_pops_as_single_pushes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,7 @@ static void check_crash(unsigned jobs, int sig, int code, const char *says)
     assert_non_null(strstr(err, "while running task 5"));
     assert_non_null(strstr(err, says));
     assert_int_equal(r[5].done, false);
+    assert_true(r[5].lost);
     assert_int_equal(r[5].signal, sig);
     gp_jobs_results_free(r, 20);
     assert_int_equal(open_fds(), fds);

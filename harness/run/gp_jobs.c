@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,12 @@ const char *gp_jobs_strerror(int code)
 
 unsigned gp_jobs_online_cores(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    /* the CPUs this process may run on (a container's cpuset, taskset),
+     * else the online ones */
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (n < 1)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
         return 1;
     return n > GP_JOBS_MAX ? GP_JOBS_MAX : (unsigned)n;
@@ -228,6 +234,8 @@ static void describe_death(worker *w, unsigned k, unsigned n, gp_jobs_result *re
         ;
     w[k].pid = 0;
     char how[160];
+    if (w[k].task != IDLE)
+        results[w[k].task].lost = true;
     if (WIFSIGNALED(st)) {
         snprintf(how, sizeof(how), "was killed by signal %d (%s)", WTERMSIG(st),
                  strsignal(WTERMSIG(st)));

@@ -56,6 +56,7 @@ typedef struct gp_jobs_result {
     size_t len;  /* without the NUL */
     int status;  /* what work() returned */
     bool done;   /* the task finished and its frame arrived */
+    bool lost;   /* the worker running it died (signal, or an exit) */
     int signal;  /* the signal that killed the worker while it ran this task, 0: none */
 } gp_jobs_result;
 
@@ -78,7 +79,8 @@ typedef struct gp_jobs_hooks {
     void *done_ctx;
 } gp_jobs_hooks;
 
-/* The number of online cores (at least 1): --jobs' default. */
+/* The number of cores this process may run on (its CPU affinity, else the
+ * online cores; at least 1): --jobs' default. */
 unsigned gp_jobs_online_cores(void);
 
 /* Runs tasks 0 .. tasks-1, each once, over min(jobs, tasks) worker
@@ -87,9 +89,10 @@ unsigned gp_jobs_online_cores(void);
  *
  * Returns GP_JOBS_OK when every task finished (whatever their statuses);
  * GP_JOBS_CRASHED when a worker died, with err naming the worker, the task
- * and the signal or exit status (that task's result has .signal set);
+ * and the signal or exit status;
  * GP_JOBS_INTERRUPTED; GP_JOBS_SYSTEM when fork or pipe failed (err says
- * which); GP_JOBS_NOMEM.  On an error the results that had arrived are
+ * which); GP_JOBS_NOMEM.  The task a dead worker was running has .lost set
+ * (and .signal when a signal killed it).  On an error the results that had arrived are
  * kept.  Every worker has been reaped when it returns.
  *
  * The caller's stdout and stderr are flushed before the workers are made.

@@ -290,6 +290,17 @@ void gp_judge_ready_sent(gp_judge *j, uint32_t conn, uint64_t at_ms)
         c->flags |= GP_JF_FALSE_READY;
 }
 
+uint64_t gp_judge_stuck_now(const gp_judge *j, uint64_t t)
+{
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < j->n + j->extra_len; k++) {
+        const gp_judge_conn *c = k < j->n ? &j->conns[k] : &j->extra[k - j->n];
+        n += short_of_ready(c->state) && t > c->entered_ms &&
+             t - c->entered_ms > j->stuck_after_ms;
+    }
+    return n;
+}
+
 void gp_judge_finish(gp_judge *j, uint64_t at_ms)
 {
     for (uint32_t i = 0; i < j->n; i++)

@@ -95,6 +95,10 @@ void gp_judge_observe(gp_judge *j, uint32_t conn, const gp_observation *o);
 void gp_judge_ready_sent(gp_judge *j, uint32_t conn, uint64_t at_ms);
 
 /* The run is over at at_ms: machines still live are judged for being stuck. */
+/* Connections the model holds short of ready (and not over) for longer
+ * than the threshold at time t: what the server's stuck gauge must say. */
+uint64_t gp_judge_stuck_now(const gp_judge *j, uint64_t t);
+
 void gp_judge_finish(gp_judge *j, uint64_t at_ms);
 
 /* The model state of `conn` (GP_STATE_COUNT: none). */

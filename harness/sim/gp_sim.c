@@ -172,44 +172,11 @@ static void on_server_timer(gp_sim *s, uint64_t h, uint64_t packed)
     gp_server_on_timer(s->srv, h, kind, (uint32_t)packed);
 }
 
-/* The server's gauges against the connections and machines the harness
- * sees, at every sample: a gauge that is right only once the run is over
- * (counts only ready connections, forgets a state) is wrong here. */
-static void compare_gauges(gp_sim *s)
-{
-    gp_run *run = s->run;
-    if (run->health_conflict[0])
-        return; /* the first disagreement is the story */
-    const gp_judge *j = &run->judge;
-    gp_server_gauges g;
-    gp_server_gauges_get(s->srv, &g);
-    char what[64] = "";
-    uint64_t got = 0, want = 0;
-    if (g.active_connections != s->open_links) {
-        snprintf(what, sizeof(what), "active_connections");
-        got = g.active_connections, want = s->open_links;
-    } else if (g.registry_size != j->live_machines) {
-        snprintf(what, sizeof(what), "registry_size");
-        got = g.registry_size, want = j->live_machines;
-    } else {
-        for (int st = 0; st <= GP_STATE_PROCESSING_READY; st++)
-            if (g.by_state[st] != j->by_state[st]) {
-                snprintf(what, sizeof(what), "by_state %s", gp_state_name((gp_state)st));
-                got = g.by_state[st], want = j->by_state[st];
-                break;
-            }
-    }
-    if (what[0])
-        snprintf(run->health_conflict, sizeof(run->health_conflict),
-                 "at %llu ms %s was %llu, observed %llu", (unsigned long long)s->now, what,
-                 (unsigned long long)got, (unsigned long long)want);
-}
-
 /* A timeline row from what the judge observed. */
 static void sample(gp_sim *s)
 {
     const gp_judge *j = &s->run->judge;
-    compare_gauges(s);
+    gp_sim_check_figures(s, false);
     gp_timeline_row row = {.t_ms = s->now,
                            .attempted = j->attempted - s->prev_attempted,
                            .succeeded = j->applied - s->prev_applied,
@@ -354,6 +321,7 @@ static void teardown(gp_sim *s)
             free(ev.ptr);
     gp_eventq_free(&s->q);
     gp_server_destroy(s->srv);
+    gp_msg_encoder_destroy(s->sh.enc);
     gp_jwt_key_destroy((gp_jwt_key *)s->sh.key);
     gp_jwt_key_destroy(s->wrong_key);
     free(s->links);
@@ -366,6 +334,7 @@ static void read_server(gp_sim *s)
 {
     gp_run *run = s->run;
     gp_server_health(s->srv, &run->health);
+    gp_sim_check_figures(s, true);
     run->registry_left = gp_registry_count(gp_server_registry(s->srv));
     run->mem.known = true;
     run->mem.end_count = s->alloc.count;
@@ -475,25 +444,6 @@ static void pct_step(gp_sim *s, const gp_event *ev)
         }
 }
 
-/* Every client's arrival, pushed at once: the queue keeps them in a sorted
- * backlog, so that its heap holds only what is in flight (a million pending
- * arrivals in the heap made every pop a cascade of cache misses). */
-static void push_starts(gp_sim *s)
-{
-    const gp_run *run = s->run;
-    gp_event *starts = malloc(((size_t)run->n_clients + 1) * sizeof(*starts));
-    if (!starts) {
-        s->nomem = true;
-        return;
-    }
-    for (uint32_t i = 0; i < run->n_clients; i++)
-        starts[i] = (gp_event){.at_ms = run->clients[i].plan.start_ms,
-                               .kind = EV_CLIENT_START, .client = i};
-    if (gp_eventq_push_many(&s->q, starts, run->n_clients) != GP_OK)
-        s->nomem = true;
-    free(starts);
-}
-
 int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len)
 {
     gp_sim s = {0};
@@ -506,7 +456,8 @@ int gp_sim_run(gp_run *run, const gp_sim_options *opt, char *err, size_t err_len
         return rc;
     }
     run->mode = "sim";
-    push_starts(&s);
+    for (uint32_t i = 0; i < run->n_clients; i++)
+        gp_sim_push(&s, run->clients[i].plan.start_ms, EV_CLIENT_START, i, 0, NULL);
     gp_sim_push(&s, run->sc.report.bucket_ms, EV_SAMPLE, UINT32_MAX, 0, NULL);
     if (run->sc.faults.until_ms)
         gp_sim_push(&s, run->sc.faults.until_ms, EV_FAULTS_END, UINT32_MAX, 0, NULL);

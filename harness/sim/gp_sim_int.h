@@ -94,6 +94,11 @@ void gp_sim_push(gp_sim *s, uint64_t at, enum ev_kind kind, uint32_t client,
 void gp_sim_tracef(gp_sim *s, uint32_t client, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* gp_sim_health.c: the server's figures against the observed ones, and
+ * its /health and /metrics pages read back (every bucket of runs up to 50,000
+ * clients, and at the end). */
+void gp_sim_check_figures(gp_sim *s, bool at_end);
+
 /* gp_sim_net.c */
 /* One network latency draw for client i's link, from the scenario's
  * distribution. */

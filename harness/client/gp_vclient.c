@@ -291,7 +291,7 @@ static void send_msg(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m, uns
 {
     char buf[2048];
     size_t len = 0;
-    if (gp_msg_encode(m, buf, sizeof(buf), &len) == GP_OK)
+    if (gp_msg_encode_with(sh->enc, m, buf, sizeof(buf), &len) == GP_OK)
         sh->io.send(sh->io.ctx, c, buf, len, tag);
 }
 

@@ -192,6 +192,9 @@ struct gp_vc_shared {
     const gp_jwt_key *wrong_key; /* for bad-signature tokens */
     int64_t epoch_s;             /* Unix seconds at run time 0 (token times) */
     gp_vc_io io;
+    /* Reused encoding trees for goldpath.v1's messages (the driver makes and
+     * frees it; NULL: each message encoded from scratch, the same bytes). */
+    struct gp_msg_encoder *enc;
 };
 
 /* Fills c for client `index` of the run, who is client `seed_index` of the

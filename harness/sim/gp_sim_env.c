@@ -246,4 +246,7 @@ void gp_sim_env_init(gp_sim *s)
                       .observe = env_observe, .alloc = &s->alloc.a};
     s->sh.io = (gp_vc_io){.ctx = s, .now_ms = io_now, .send = io_send,
                           .close = io_close, .timer = io_timer, .latency = io_latency};
+    /* the core's messages and the clients' reuse one encoder's trees (NULL:
+     * built each time) */
+    s->sh.enc = s->env.enc = gp_msg_encoder_create();
 }

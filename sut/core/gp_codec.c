@@ -25,6 +25,7 @@
 #include "gp_codec.h"
 #include "gp_json.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -408,29 +409,11 @@ fail:
     return rc;
 }
 
-/* Contract in gp_codec.h.  Success needs room for the NUL as well: GP_OK
- * means buf holds a C string of *len_out bytes; GP_ERR_TOO_LONG means
- * *len_out + 1 bytes are needed and buf holds "" (when cap > 0).  buf may be
- * NULL when cap is 0 (a size query).  Fields that are not valid UTF-8 are
- * GP_ERR_INVALID_ARG.  Length limits are not checked here. */
-int gp_msg_encode(const gp_msg *m, char *buf, size_t cap, size_t *len_out)
+/* Dumps root into buf: the tail gp_msg_encode and gp_msg_encode_with share
+ * (contract of gp_msg_encode). */
+static int gp_dump(const json_t *root, char *buf, size_t cap, size_t *len_out)
 {
-    if (len_out != NULL)
-        *len_out = 0;
-    if (m == NULL || len_out == NULL || (buf == NULL && cap > 0) ||
-        (unsigned)m->type >= GP_MSG_TYPE_COUNT || m->type == GP_MSG_NONE)
-        return GP_ERR_INVALID_ARG;
-    const gp_msg_shape *shape = &gp_msg_shapes[m->type];
-    for (const gp_field *f = shape->fields; f->key != NULL; f++)
-        if ((f->flags & GP_FIELD_REQUIRED) && gp_field_get(m, f) == NULL)
-            return GP_ERR_INVALID_ARG;
-
-    json_t *root = NULL;
-    int rc = gp_build(m, shape, &root);
-    if (rc != GP_OK)
-        return rc;
     size_t n = json_dumpb(root, buf, cap, JSON_COMPACT);
-    json_decref(root);
     if (n == 0)
         return GP_ERR_NOMEM;
     *len_out = n;
@@ -441,4 +424,164 @@ int gp_msg_encode(const gp_msg *m, char *buf, size_t cap, size_t *len_out)
     }
     buf[n] = '\0';
     return GP_OK;
+}
+
+/* The checks gp_msg_encode makes before it builds anything.  Returns the
+ * shape of m, or NULL (GP_ERR_INVALID_ARG). */
+static const gp_msg_shape *gp_encode_shape(const gp_msg *m, const char *buf, size_t cap,
+                                           const size_t *len_out)
+{
+    if (m == NULL || len_out == NULL || (buf == NULL && cap > 0) ||
+        (unsigned)m->type >= GP_MSG_TYPE_COUNT || m->type == GP_MSG_NONE)
+        return NULL;
+    const gp_msg_shape *shape = &gp_msg_shapes[m->type];
+    for (const gp_field *f = shape->fields; f->key != NULL; f++)
+        if ((f->flags & GP_FIELD_REQUIRED) && gp_field_get(m, f) == NULL)
+            return NULL;
+    return shape;
+}
+
+/* Contract in gp_codec.h.  Success needs room for the NUL as well: GP_OK
+ * means buf holds a C string of *len_out bytes; GP_ERR_TOO_LONG means
+ * *len_out + 1 bytes are needed and buf holds "" (when cap > 0).  buf may be
+ * NULL when cap is 0 (a size query).  Fields that are not valid UTF-8 are
+ * GP_ERR_INVALID_ARG.  Length limits are not checked here. */
+int gp_msg_encode(const gp_msg *m, char *buf, size_t cap, size_t *len_out)
+{
+    if (len_out != NULL)
+        *len_out = 0;
+    const gp_msg_shape *shape = gp_encode_shape(m, buf, cap, len_out);
+    if (shape == NULL)
+        return GP_ERR_INVALID_ARG;
+
+    json_t *root = NULL;
+    int rc = gp_build(m, shape, &root);
+    if (rc != GP_OK)
+        return rc;
+    rc = gp_dump(root, buf, cap, len_out);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- the encoder with reused trees -------------------------------------- */
+
+#define GP_SHAPE_FIELDS_MAX 4 /* fields of the largest shape (tool_completed) */
+
+typedef struct gp_enc_tree {
+    json_t *root;                      /* NULL until the shape is first used */
+    json_t *vals[GP_SHAPE_FIELDS_MAX]; /* the string of each present field */
+} gp_enc_tree;
+
+struct gp_msg_encoder {
+    void (*free_fn)(void *); /* jansson's, from when the encoder was made */
+    gp_enc_tree trees[GP_MSG_TYPE_COUNT][1u << GP_SHAPE_FIELDS_MAX];
+};
+
+gp_msg_encoder *gp_msg_encoder_create(void)
+{
+    json_malloc_t malloc_fn;
+    json_free_t free_fn;
+    json_get_alloc_funcs(&malloc_fn, &free_fn);
+    gp_msg_encoder *enc = malloc_fn(sizeof *enc);
+    if (enc == NULL)
+        return NULL;
+    memset(enc, 0, sizeof *enc);
+    enc->free_fn = free_fn;
+    return enc;
+}
+
+void gp_msg_encoder_destroy(gp_msg_encoder *enc)
+{
+    if (enc == NULL)
+        return;
+    for (int t = 0; t < GP_MSG_TYPE_COUNT; t++)
+        for (unsigned k = 0; k < (1u << GP_SHAPE_FIELDS_MAX); k++)
+            json_decref(enc->trees[t][k].root);
+    enc->free_fn(enc);
+}
+
+/* Builds the tree of m's shape with fields `present` (a bit per field of
+ * the shape), in the order gp_build puts them, strings empty.  Returns GP_OK
+ * or GP_ERR_NOMEM (t left empty). */
+static int gp_enc_tree_make(gp_enc_tree *t, gp_msg_type type, const gp_msg_shape *shape,
+                            unsigned present)
+{
+    json_t *root = json_object();
+    json_t *data = json_object();
+    if (root == NULL || data == NULL ||
+        json_object_set_new_nocheck(root, "type", json_string_nocheck(gp_msg_type_names[type])) != 0)
+        goto fail;
+    unsigned j = 0;
+    for (const gp_field *f = shape->fields; f->key != NULL; f++, j++) {
+        if (!(present & (1u << j)))
+            continue;
+        json_t *v = json_string_nocheck("");
+        if (v == NULL || json_object_set_new_nocheck((f->flags & GP_FIELD_TOP) ? root : data,
+                                                     f->key, v) != 0)
+            goto fail;
+        t->vals[j] = v;
+    }
+    if (json_object_set_nocheck(root, "data", data) != 0)
+        goto fail;
+    json_decref(data);
+    t->root = root;
+    return GP_OK;
+fail:
+    json_decref(data);
+    json_decref(root);
+    memset(t, 0, sizeof *t);
+    return GP_ERR_NOMEM;
+}
+
+/* Sets the string v to val.  Returns GP_OK, GP_ERR_INVALID_ARG (val is not
+ * valid UTF-8; v unchanged) or GP_ERR_NOMEM, as gp_put_string does. */
+static int gp_enc_set(json_t *v, const char *val)
+{
+    if (strcmp(json_string_value(v), val) == 0)
+        return GP_OK; /* the same text as the last message's (a valid one) */
+    if (json_string_set(v, val) == 0)
+        return GP_OK;
+    /* json_string_set fails for bad UTF-8 and for lack of memory: the
+     * checked constructor tells a valid text, the unchecked one memory */
+    json_t *probe = json_string(val);
+    if (probe != NULL) {
+        json_decref(probe);
+        return GP_ERR_NOMEM;
+    }
+    probe = json_string_nocheck(val);
+    if (probe == NULL)
+        return GP_ERR_NOMEM;
+    json_decref(probe);
+    return GP_ERR_INVALID_ARG;
+}
+
+/* Contract in gp_codec.h. */
+int gp_msg_encode_with(gp_msg_encoder *enc, const gp_msg *m, char *buf, size_t cap,
+                       size_t *len_out)
+{
+    if (enc == NULL)
+        return gp_msg_encode(m, buf, cap, len_out);
+    if (len_out != NULL)
+        *len_out = 0;
+    const gp_msg_shape *shape = gp_encode_shape(m, buf, cap, len_out);
+    if (shape == NULL)
+        return GP_ERR_INVALID_ARG;
+    unsigned present = 0, j = 0;
+    for (const gp_field *f = shape->fields; f->key != NULL; f++, j++) {
+        assert(j < GP_SHAPE_FIELDS_MAX);
+        if (gp_field_get(m, f) != NULL)
+            present |= 1u << j;
+    }
+    gp_enc_tree *t = &enc->trees[m->type][present];
+    if (t->root == NULL && gp_enc_tree_make(t, m->type, shape, present) != GP_OK)
+        return GP_ERR_NOMEM;
+    j = 0;
+    for (const gp_field *f = shape->fields; f->key != NULL; f++, j++) {
+        if (!(present & (1u << j)))
+            continue;
+        int rc = gp_enc_set(t->vals[j], gp_field_get(m, f));
+        if (rc != GP_OK)
+            return rc;
+    }
+    return gp_dump(t->root, buf, cap, len_out);
 }

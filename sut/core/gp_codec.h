@@ -133,4 +133,25 @@ void gp_msg_clear(gp_msg *m);
  * GP_ERR_NOMEM. */
 int gp_msg_encode(const gp_msg *m, char *buf, size_t cap, size_t *len_out);
 
+/* An encoder that keeps, for each message shape (type and which of its
+ * fields are present), the jansson tree of the last message of that shape,
+ * and refills its strings for the next one: the objects, keys and hash
+ * tables are built once instead of per message.  The bytes written are
+ * those gp_msg_encode writes.  Its memory comes from jansson's allocator
+ * (json_set_alloc_funcs), as the trees' does.  One encoder serves one
+ * thread. */
+typedef struct gp_msg_encoder gp_msg_encoder;
+
+/* A new encoder, or NULL when out of memory. */
+gp_msg_encoder *gp_msg_encoder_create(void);
+
+/* Frees the encoder and its trees.  NULL is ignored. */
+void gp_msg_encoder_destroy(gp_msg_encoder *enc);
+
+/* gp_msg_encode through enc's trees: the same results and the same bytes.
+ * enc NULL: gp_msg_encode itself.  On an error the tree of m's shape may
+ * keep some of m's fields, which the next message of that shape replaces. */
+int gp_msg_encode_with(gp_msg_encoder *enc, const gp_msg *m, char *buf, size_t cap,
+                       size_t *len_out);
+
 #endif

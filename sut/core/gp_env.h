@@ -96,6 +96,12 @@ typedef struct gp_env {
     /* Optional (may be NULL: the C library's): what the core allocates with.
      * Must outlive everything created with this env. */
     const gp_allocator *alloc;
+
+    /* Optional (may be NULL: each message is encoded from scratch, the same
+     * bytes): the encoder whose reused trees the core encodes its messages
+     * with (gp_msg_encode_with).  Made and freed by the driver, used from
+     * the core's one thread. */
+    struct gp_msg_encoder *enc;
 } gp_env;
 
 /* Formats a line and hands it to env->log when level >= env->log_level_min.

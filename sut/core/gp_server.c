@@ -250,14 +250,14 @@ int gp_server_send(gp_server *srv, gp_conn *c, const gp_msg *m)
     size_t len = 0;
     if (c->closing)
         return GP_ERR_INVALID_ARG; /* nothing may follow a close */
-    int rc = gp_msg_encode(m, stack, sizeof(stack), &len);
+    int rc = gp_msg_encode_with(srv->env->enc, m, stack, sizeof(stack), &len);
     if (rc == GP_OK) {
         srv->env->send(srv->env->ctx, c->transport, stack, len);
     } else if (rc == GP_ERR_TOO_LONG) {
         char *big = gp_mem_alloc(srv->alloc, len + 1);
         if (!big)
             return send_failed(srv, c, m, GP_ERR_NOMEM);
-        rc = gp_msg_encode(m, big, len + 1, &len);
+        rc = gp_msg_encode_with(srv->env->enc, m, big, len + 1, &len);
         if (rc == GP_OK)
             srv->env->send(srv->env->ctx, c->transport, big, len);
         gp_mem_free(srv->alloc, big);

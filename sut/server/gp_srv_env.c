@@ -206,12 +206,16 @@ void gp_srv_env_init(gp_srv *srv)
         .close = env_close,
         .log = env_log,
         .log_level_min = srv->opt.log_level,
+        /* reused encoding trees (NULL when out of memory: built per message) */
+        .enc = gp_msg_encoder_create(),
     };
 }
 
 void gp_srv_env_free(gp_srv *srv)
 {
     gp_srv_timers_free(&srv->timers);
+    gp_msg_encoder_destroy(srv->env.enc);
+    srv->env.enc = NULL;
 }
 
 void gp_srv_env_conn_closed(gp_srv *srv, gp_conn_handle h)

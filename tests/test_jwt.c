@@ -272,6 +272,42 @@ static void test_alg_refused(void **state)
     gp_jwt_key_destroy(key);
 }
 
+/* gp_jwt_verify skips the parse of the usual header's exact bytes: a token
+ * under that header gets the verdict (and claims) the same header spelled
+ * with other bytes gets, for good and bad payloads alike, and the usual
+ * header is the one gp_jwt_sign writes. */
+static void test_usual_header_verdicts(void **state)
+{
+    (void)state;
+    gp_jwt_key *key = gp_jwt_key_create(secret, strlen(secret));
+    const char *usual = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    const char *spelled = "{\"typ\":\"JWT\", \"alg\":\"HS256\"}";
+    char token[1024], other[1024], h[128];
+    assert_int_equal(gp_jwt_sign(key, "alice", 1, 2000, token, sizeof token), GP_OK);
+    b64url_encode(usual, strlen(usual), h);
+    assert_memory_equal(token, h, strlen(h));
+    assert_int_equal(token[strlen(h)], '.');
+    const char *payloads[] = {
+        "{\"sub\":\"alice\",\"exp\":2000}", "{\"sub\":\"alice\",\"exp\":5}",
+        "{\"sub\":\"a b\",\"exp\":2000}",   "{\"sub\":\"alice\"}",
+        "{\"sub\":\"alice\",\"exp\":2000,\"nbf\":1500}",
+        "{\"sub\":\"alice\",\"exp\":2000,\"exp\":3000}", "[1]", "{"};
+    for (size_t i = 0; i < sizeof payloads / sizeof *payloads; i++) {
+        signed_token(key, usual, payloads[i], token, sizeof token);
+        signed_token(key, spelled, payloads[i], other, sizeof other);
+        gp_jwt_claims a, b;
+        int ra = gp_jwt_verify(key, token, strlen(token), 10, &a);
+        int rb = gp_jwt_verify(key, other, strlen(other), 10, &b);
+        if (ra != rb || memcmp(&a, &b, sizeof a) != 0)
+            fail_msg("payload %s: %d under the usual header, %d otherwise", payloads[i], ra, rb);
+    }
+    /* the usual header with a bad signature is still refused */
+    assert_int_equal(gp_jwt_sign(key, "alice", 1, 2000, token, sizeof token), GP_OK);
+    token[strlen(token) - 2] ^= 1;
+    assert_int_equal(verify(key, token, 10), GP_ERR_JWT_SIGNATURE);
+    gp_jwt_key_destroy(key);
+}
+
 static void test_wrong_secret(void **state)
 {
     (void)state;
@@ -563,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_sign_verify_round_trip),
         cmocka_unit_test(test_sign_errors),
         cmocka_unit_test(test_alg_refused),
+        cmocka_unit_test(test_usual_header_verdicts),
         cmocka_unit_test(test_wrong_secret),
         cmocka_unit_test(test_exp_checks),
         cmocka_unit_test(test_nbf_checks),

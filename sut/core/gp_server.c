@@ -299,7 +299,7 @@ void gp_server_close_conn(gp_server *srv, gp_conn *c, int code,
 static void route_authenticated(gp_server *srv, gp_conn *c, const char *user)
 {
     char id[GP_ID_LEN_MAX + 1];
-    snprintf(c->user_id, sizeof(c->user_id), "%s", user);
+    gp_server_copy_text(c->user_id, sizeof(c->user_id), user);
     int rc = gp_manager_connect_user(&srv->mgr, user, c->transport,
                                      c->prelim_id, id, sizeof(id));
     if (rc != GP_OK) {
@@ -326,7 +326,7 @@ static void route_authenticated(gp_server *srv, gp_conn *c, const char *user)
             return;
         }
     }
-    snprintf(c->machine->user_id, sizeof(c->machine->user_id), "%s", user);
+    gp_server_copy_text(c->machine->user_id, sizeof(c->machine->user_id), user);
     gp_server_log(srv, GP_LOG_INFO, "Connection %s authenticated as %s",
                   c->machine->id, user);
     if (!climb(srv, c, GP_STATE_AUTHENTICATED) ||

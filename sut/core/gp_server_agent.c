@@ -59,7 +59,7 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
         return;
     }
     if (m->request_id) {
-        snprintf(r->request_id, sizeof(r->request_id), "%s", m->request_id);
+        gp_server_copy_text(r->request_id, sizeof(r->request_id), m->request_id);
     } else {
         /* a server-assigned id never repeats one in flight, even one a
          * client chose in the same form */
@@ -69,8 +69,8 @@ void gp_server_agent_start(gp_server *srv, gp_conn *c, const gp_msg *m)
         while (gp_server_agent_in_flight(c, rid));
         memcpy(r->request_id, rid, sizeof(rid));
     }
-    snprintf(r->agent_type, sizeof(r->agent_type), "%s",
-             m->agent_type ? m->agent_type : "supervisor");
+    gp_server_copy_text(r->agent_type, sizeof(r->agent_type),
+                        m->agent_type ? m->agent_type : "supervisor");
     gp_agent_plan(&srv->cfg.agent, env_draw, (void *)srv->env, r->delays_ms);
     if (srv->cfg.agent_failure_rate > 0.0) {
         double u = (double)(srv->env->random_u64(srv->env->ctx) >> 11) * 0x1.0p-53;

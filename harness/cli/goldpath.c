@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gp_cli.h"
+#include "gp_cli_merge.h"
 #include "gp_cli_opts.h"
 #include "gp_suggest.h"
 #include "gp_json_pool.h"
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
         return gp_cli_plot(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0)
         return gp_cli_token(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return gp_cli_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "shrink") == 0)
         return gp_cli_shrink(argc - 1, argv + 1);
     if (strcmp(cmd, "explore") == 0)
@@ -33,7 +36,7 @@ int main(int argc, char **argv)
         if (topic && (strcmp(topic, "--help") == 0 || strcmp(topic, "-h") == 0))
             topic = "help";
         if (topic && !gp_cli_help_known(topic)) {
-            fprintf(stderr, "goldpath help: no command \"%s\" (commands: run, sweep, plot, token, help)\n",
+            fprintf(stderr, "goldpath help: no command \"%s\" (commands: run, sweep, merge, plot, token, help)\n",
                     topic);
             return 2;
         }
@@ -44,13 +47,13 @@ int main(int argc, char **argv)
         gp_cli_version();
         return 0;
     }
-    static const char *const commands[] = {"run", "sweep", "plot", "token", "shrink", "explore", "help", "version"};
+    static const char *const commands[] = {"run", "sweep", "merge", "plot", "token", "shrink", "explore", "help", "version"};
     const char *near = gp_suggest(cmd, commands, sizeof(commands) / sizeof(commands[0]));
     if (near)
         fprintf(stderr, "goldpath: unknown command \"%s\" (did you mean %s? see goldpath --help)\n",
                 cmd, near);
     else
-        fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, sweep, plot, token, "
-                        "help; see goldpath --help)\n", cmd);
+        fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, sweep, merge, plot, "
+                        "token, help; see goldpath --help)\n", cmd);
     return 2;
 }

@@ -38,6 +38,11 @@ typedef struct gp_cli_common {
     const char *server_ready; /* --server-ready PATTERN: its readiness log line */
     const char *tls_ca, *tls_cert, *tls_key, *tls_sni; /* wss:// */
     bool insecure;          /* --insecure: accept any server certificate */
+    bool shard_given;       /* --shard I/N: this process does shard I of N */
+    uint32_t shard, shards;
+    const char *shard_text; /* --shard's value as getopt handed it over */
+    int argc;               /* the command line, for a shard's record */
+    char **argv;
     bool quiet;
     bool no_plots;
 } gp_cli_common;
@@ -56,6 +61,13 @@ int gp_cli_common_apply(const char *cmd, gp_cli_common *o, int id, const char *o
 /* Checks what the options say together (a scenario given, --url with
  * --mode live, ...).  0, or -1 after printing the error. */
 int gp_cli_common_finish(const char *cmd, gp_cli_common *o);
+
+/* The most shards a sweep or a live run splits into. */
+#define GP_CLI_SHARDS_MAX 100000u
+
+/* Parses --shard's "I/N" (0 <= I < N <= GP_CLI_SHARDS_MAX).  0, or -1 after
+ * printing an error that names the value. */
+int gp_cli_shard_parse(const char *cmd, const char *v, uint32_t *shard, uint32_t *shards);
 
 /* " --set a=b --set c=d" for replay commands. */
 void gp_cli_overrides_text(const gp_cli_common *o, char *out, size_t out_len);

@@ -12,7 +12,7 @@
 enum {
     O_SEED, O_CLIENTS, O_SET, O_OUT, O_TRACE, O_MODE, O_URL, O_SERVER_LOG, O_JUNIT, O_QUIET,
     O_NO_PLOTS, O_EVENTS, O_PROFILE, O_SERVER_CMD, O_SERVER_READY, O_TLS_CA, O_TLS_CERT,
-    O_TLS_KEY, O_TLS_SNI, O_INSECURE,
+    O_TLS_KEY, O_TLS_SNI, O_INSECURE, O_SHARD,
 };
 
 const gp_cli_option gp_cli_common_options[] = {
@@ -36,9 +36,36 @@ const gp_cli_option gp_cli_common_options[] = {
     {"tls-key", 0, true, O_TLS_KEY},
     {"tls-sni", 0, true, O_TLS_SNI},
     {"insecure", 0, false, O_INSECURE},
+    {"shard", 0, true, O_SHARD},
 };
 const size_t gp_cli_common_options_len =
     sizeof(gp_cli_common_options) / sizeof(gp_cli_common_options[0]);
+
+int gp_cli_shard_parse(const char *cmd, const char *v, uint32_t *shard, uint32_t *shards)
+{
+    unsigned long long i = 0, n = 0;
+    int used = 0;
+    bool digits = v[0] >= '0' && v[0] <= '9';
+    if (!digits || sscanf(v, "%llu/%llu%n", &i, &n, &used) != 2 || v[used] != '\0' ||
+        !strchr(v, '/') || !(v[strcspn(v, "/") + 1] >= '0' && v[strcspn(v, "/") + 1] <= '9')) {
+        fprintf(stderr, "goldpath %s: --shard \"%s\": expected I/N, shard I of N counted from "
+                        "0, e.g. --shard 0/4 ... --shard 3/4\n", cmd, v);
+        return -1;
+    }
+    if (n == 0 || n > GP_CLI_SHARDS_MAX) {
+        fprintf(stderr, "goldpath %s: --shard \"%s\": N is the number of shards, 1 to %u\n", cmd,
+                v, GP_CLI_SHARDS_MAX);
+        return -1;
+    }
+    if (i >= n) {
+        fprintf(stderr, "goldpath %s: --shard \"%s\": I counts from 0 and must be below N "
+                        "(0 to %llu for %llu shards)\n", cmd, v, n - 1, n);
+        return -1;
+    }
+    *shard = (uint32_t)i;
+    *shards = (uint32_t)n;
+    return 0;
+}
 
 typedef struct common_ctx {
     const char *cmd;
@@ -142,6 +169,12 @@ int gp_cli_common_apply(const char *cmd, gp_cli_common *o, int id, const char *o
     case O_INSECURE:
         o->insecure = true;
         return 0;
+    case O_SHARD:
+        if (gp_cli_shard_parse(cmd, v, &o->shard, &o->shards) != 0)
+            return -1;
+        o->shard_given = true;
+        o->shard_text = v;
+        return 0;
     }
     return 0;
 }
@@ -167,6 +200,8 @@ static int on_common_operand(void *ctx, const char *arg)
 int gp_cli_parse_common(int argc, char **argv, const char *cmd, gp_cli_common *o)
 {
     memset(o, 0, sizeof(*o));
+    o->argc = argc;
+    o->argv = argv;
     common_ctx cx = {cmd, o};
     int rc = gp_cli_getopt(cmd, argc, argv, gp_cli_common_options,
                            gp_cli_common_options_len, on_common_option, on_common_operand, &cx);
@@ -210,6 +245,24 @@ int gp_cli_common_finish(const char *cmd, gp_cli_common *o)
         fprintf(stderr, "goldpath %s: --tls-cert and --tls-key go together (a client "
                         "certificate and its key)\n", cmd);
         return -1;
+    }
+    if (o->shard_given && strcmp(cmd, "run") == 0) {
+        /* a simulated run is one deterministic process; a live run's clients
+         * split between load generators that drive one server together */
+        if (!o->mode_live || !o->url) {
+            fprintf(stderr, "goldpath %s: --shard %u/%u splits a live run's clients between "
+                            "load generators that test one server together: give --mode live "
+                            "--url ws://HOST:PORT/PATH (and --server-log FILE); to split "
+                            "simulated runs, shard a sweep (goldpath sweep --shard)\n",
+                    cmd, o->shard, o->shards);
+            return -1;
+        }
+        if (o->trace_client_given || o->events) {
+            fprintf(stderr, "goldpath %s: --shard goes without %s: trace a client or stream "
+                            "the events of an unsharded run\n",
+                    cmd, o->trace_client_given ? "--trace-client" : "--events");
+            return -1;
+        }
     }
     if (o->server_ready && !o->server_cmd) {
         fprintf(stderr, "goldpath %s: --server-ready goes with --server-cmd\n", cmd);

@@ -16,6 +16,8 @@ static const char overview[] =
     "                    write a report folder with plots and report.html\n"
     "  sweep SCENARIO    run a scenario over a range of one field's values, several\n"
     "                    seeds each, and plot the rates against the field\n"
+    "  merge OUT DIR...  join the folders of a sweep's or a live run's shards\n"
+    "                    (--shard I/N) into one report folder\n"
     "  plot DIR          render a run or sweep folder's plots and report.html again\n"
     "  token --sub USER  print a token for the server's secret\n"
     "  help [COMMAND]    this text, or a command's\n"
@@ -58,6 +60,9 @@ static const char run_help[] =
     "  --junit FILE         also write the checks as JUnit XML, one test case each\n"
     "  --events FILE        also write the run as it goes, as JSON lines (buckets,\n"
     "                       client outcomes, the end)\n"
+    "  --shard I/N          live, with --url: one of N load generators testing one\n"
+    "                       server; starts only the clients i with i % N == I, at\n"
+    "                       their times in the whole run (join: goldpath merge)\n"
     "  --no-plots           skip the gnuplot plots (report.html is still written)\n"
     "  --quiet, -q          no progress line; summary only when a check fails\n"
     "                       (off a terminal the progress line comes every 10 s)\n"
@@ -95,6 +100,10 @@ static const char sweep_help[] =
     "  --junit FILE         JUnit XML: one test suite per (variant, value), one\n"
     "                       test case per check (failed when any seed failed it)\n"
     "  --strict             exit 1 when any run of the sweep failed a check\n"
+    "  --jobs N             worker processes running the runs (default: one per\n"
+    "                       core); the files are the same for any N\n"
+    "  --shard I/N          run only the runs t with t % N == I (t counts the rows\n"
+    "                       of sweep.csv); goldpath merge joins the N folders\n"
     "  --no-plots           skip the plots (report.html is still written)\n"
     "  --quiet, -q          no progress line and no table\n"
     "\n"
@@ -120,16 +129,38 @@ static const char token_help[] =
     "\n"
     "exit status: 0 printed, 2 bad usage.\n";
 
+static const char merge_help[] =
+    "usage: goldpath merge OUT SHARD_DIR... [--junit FILE] [--no-plots] [--quiet]\n"
+    "\n"
+    "Joins the folders of the N shards of one sweep (goldpath sweep --shard I/N)\n"
+    "or of one live run (goldpath run --mode live --url ... --shard I/N) into the\n"
+    "report folder OUT. A sweep's merged folder is the unsharded sweep's, byte for\n"
+    "byte. A live run's: the clients of every shard, counts summed, latency\n"
+    "percentiles from every client, every check judged again on the whole, the\n"
+    "server's figures read once (docs/scaling.md).\n"
+    "\n"
+    "Refused (exit 2): shards of different scenarios, seeds, commands or\n"
+    "goldpath versions, of different splits, a shard missing or given twice.\n"
+    "\n"
+    "options:\n"
+    "  --junit FILE         also write the merged checks as JUnit XML\n"
+    "  --no-plots           skip the plots (report.html is still written)\n"
+    "  --quiet, -q          no table or summary (a live run's: only on a failure)\n"
+    "\n"
+    "exit status: 0 merged (a live run: and every check held), 1 a merged live\n"
+    "run failed a check, 2 bad usage or shards that cannot be merged.\n";
+
 static const char help_help[] =
     "usage: goldpath help [COMMAND]\n"
     "\n"
-    "Prints the overview, or the help of COMMAND (run, sweep, plot, token, help).\n"
+    "Prints the overview, or the help of COMMAND (run, sweep, merge, plot, token,\n"
+    "help).\n"
     "goldpath COMMAND --help prints the same.\n";
 
 static const struct {
     const char *cmd, *text;
 } texts[] = {
-    {"run", run_help},     {"sweep", sweep_help}, {"plot", plot_help},
+    {"run", run_help},     {"sweep", sweep_help}, {"merge", merge_help}, {"plot", plot_help},
     {"token", token_help}, {"help", help_help},
 };
 

@@ -14,6 +14,7 @@
 
 #include "gp_cli.h"
 #include "gp_cli_progress.h"
+#include "gp_cli_shard_live.h"
 #include "gp_error.h"
 #include "gp_folder.h"
 #include "gp_live.h"
@@ -222,7 +223,10 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
     const char *secret = getenv("GOLDPATH_JWT_SECRET");
     if (profile && profile->secret_env[0] && getenv(profile->secret_env))
         secret = getenv(profile->secret_env);
+    /* a shard keeps each client's port, for goldpath merge to read the log */
+    uint16_t *ports = o->shard_given ? calloc(run->n_clients + 1, sizeof(*ports)) : NULL;
     gp_live_options opt = {
+        .client_ports = ports,
         .url = o->url,
         .profile = profile,
         .server_cmd = cmd ? server_cmd : NULL,
@@ -245,12 +249,19 @@ int gp_cli_live_run(gp_run *run, const gp_cli_common *o, FILE *trace, char *err,
         fprintf(stderr, "goldpath run: WARNING: --insecure: the server's TLS certificate is not "
                         "checked (for self-signed test servers only)\n");
     gp_live_stats st;
-    int rc = gp_live_run(run, &opt, &st, err, err_len);
+    int rc = o->shard_given && !ports ? GP_ERR_NOMEM : gp_live_run(run, &opt, &st, err, err_len);
     if (profile) {
         snprintf(run->profile_name, sizeof(run->profile_name), "%s", profile->name);
         gp_profile_free(profile);
         free(profile);
     }
+    if (rc == GP_OK && o->shard_given) {
+        char absolute[PATH_MAX + 700] = "";
+        if ((o->profile || run->sc.profile[0]) && !realpath(profile_path, absolute))
+            snprintf(absolute, sizeof(absolute), "%s", profile_path);
+        rc = gp_cli_shard_write_run(run, o, dir, &st, ports, absolute, err, err_len);
+    }
+    free(ports);
     if (rc != GP_OK)
         return rc;
     write_live_json(dir, run, &st);

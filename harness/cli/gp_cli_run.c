@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gp_cli_progress.h"
+#include "gp_cli_shard_live.h"
 #include "gp_error.h"
 #include "gp_events.h"
 #include "gp_files.h"
@@ -91,7 +92,7 @@ int gp_cli_run(int argc, char **argv)
     }
     if (sc->clients.count >= 100000 && !o.quiet)
         fprintf(stderr, "goldpath run: setting up %u clients...\n", sc->clients.count);
-    if (gp_run_init(run, sc) != GP_OK) {
+    if (gp_cli_run_init(run, sc, &o) != GP_OK) { /* with --shard, the shard's clients */
         fprintf(stderr, "goldpath run: out of memory for %u clients\n", sc->clients.count);
         goto out;
     }

@@ -1,9 +1,13 @@
 /* gp_cli_sweep.c: `goldpath sweep` -- runs a scenario in simulation over a
  * series of values of one field, K seeds per value, optionally under
  * several variants (--compare), and writes sweep.csv, the plots and
- * report.html.  A sweep is an exploration: it exits 0 when it ran, whatever
- * its checks found, unless --strict asks for 1 when any run failed a
- * check; 2 for bad usage or input. */
+ * report.html.  The runs go to --jobs worker processes (default: one per
+ * core) and come back in order, so the files are the same for any --jobs;
+ * --shard I/N runs a deterministic share of them and leaves what `goldpath
+ * merge` needs (shard.json, shard_records.jsonl).  A sweep is an
+ * exploration: it exits 0 when it ran, whatever its checks found, unless
+ * --strict asks for 1 when any run failed a check; 2 for bad usage or
+ * input; 130 interrupted. */
 #include "gp_cli.h"
 #include "gp_cli_opts.h"
 
@@ -13,11 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gp_cli_progress.h"
+#include "gp_cli_shard.h"
 #include "gp_error.h"
 #include "gp_esc.h"
+#include "gp_files.h"
 #include "gp_folder.h"
+#include "gp_jobs.h"
 #include "gp_render.h"
 #include "gp_sweep.h"
+#include "gp_sweep_exec.h"
 #include "gp_sweep_files.h"
 
 
@@ -25,6 +34,10 @@
 typedef struct sweep_opts {
     const char *vary;
     uint64_t seeds;
+    uint64_t jobs;
+    /* the values of --jobs, --shard and --out as getopt handed them over:
+     * where they are in argv, for the command sweep.json records */
+    const char *jobs_value, *shard_value, *out_value;
     bool strict;
     bool comparing;
     const char *compare[GP_SWEEP_VARIANTS_MAX];
@@ -65,7 +78,7 @@ static void progress(void *ctx, size_t done, size_t total, const gp_sweep *sw,
     fflush(stderr);
 }
 
-enum { S_VARY = 100, S_SEEDS, S_STRICT, S_COMPARE };
+enum { S_VARY = 100, S_SEEDS, S_STRICT, S_COMPARE, S_JOBS };
 
 static int add_variant(sweep_opts *so, const char *v)
 {
@@ -93,6 +106,9 @@ static int on_sweep_option(void *ctx, int id, const char *opt, const char *v)
     case S_STRICT:
         so->strict = true;
         return 0;
+    case S_JOBS:
+        so->jobs_value = v;
+        return gp_cli_number("sweep", opt, v, 1, GP_JOBS_MAX, &so->jobs);
     case S_COMPARE:
         so->comparing = true;
         return add_variant(so, v);
@@ -107,6 +123,10 @@ static int on_sweep_option(void *ctx, int id, const char *opt, const char *v)
                         "replay one point with goldpath run)\n", opt);
         return -1;
     }
+    if (strcmp(opt, "--shard") == 0)
+        so->shard_value = v;
+    else if (strcmp(opt, "--out") == 0)
+        so->out_value = v;
     return gp_cli_common_apply("sweep", &so->o, id, opt, v);
 }
 
@@ -131,6 +151,7 @@ static int parse_sweep(int argc, char **argv, sweep_opts *so)
 {
     memset(so, 0, sizeof(*so));
     so->seeds = 3;
+    so->jobs = gp_jobs_online_cores();
     gp_cli_option opts[64];
     size_t n = 0;
     for (size_t k = 0; k < gp_cli_common_options_len && n < 60; k++)
@@ -139,6 +160,7 @@ static int parse_sweep(int argc, char **argv, sweep_opts *so)
     opts[n++] = (gp_cli_option){"seeds", 0, true, S_SEEDS};
     opts[n++] = (gp_cli_option){"strict", 0, false, S_STRICT};
     opts[n++] = (gp_cli_option){"compare", 0, true, S_COMPARE};
+    opts[n++] = (gp_cli_option){"jobs", 0, true, S_JOBS};
     int rc = gp_cli_getopt("sweep", argc, argv, opts, n, on_sweep_option, on_sweep_operand, so);
     if (rc != 0)
         return rc;
@@ -152,17 +174,7 @@ static int parse_sweep(int argc, char **argv, sweep_opts *so)
     return 0;
 }
 
-static void command_text(int argc, char **argv, char *out, size_t out_len)
-{
-    size_t n = (size_t)snprintf(out, out_len, "goldpath");
-    for (int i = 0; i < argc && n < out_len; i++) {
-        char word[1200];
-        gp_esc_shell(argv[i], word, sizeof(word));
-        n += (size_t)snprintf(out + n, out_len - n, " %s", word);
-    }
-}
-
-static void print_table(const gp_sweep *sw, FILE *out)
+void gp_cli_sweep_print_table(const gp_sweep *sw, FILE *out)
 {
     fprintf(out, "goldpath sweep: %s, %s from %g to %g by %g, %u seed%s per value, %u clients per run\n",
             sw->base.name, sw->spec.field, sw->spec.from, sw->spec.to, sw->spec.step,
@@ -210,12 +222,43 @@ static int sweep_main(gp_sweep *sw, const gp_cli_common *o, const sweep_opts *so
         return 2;
     }
     progress_state ps = {.t0 = wall_now(), .on = !o->quiet && isatty(STDERR_FILENO)};
-    if (gp_sweep_run(sw, progress, &ps, err, sizeof(err)) != GP_OK) {
+    FILE *records = NULL;
+    if (o->shard_given && !(records = gp_files_open(dir, GP_CLI_SHARD_RECORDS, err, sizeof(err)))) {
         fprintf(stderr, "goldpath sweep: %s\n", err);
         return 2;
     }
-    command_text(argc, argv, command, sizeof(command));
-    if (gp_sweep_write(sw, dir, command, err, sizeof(err)) != 0) {
+    gp_sweep_exec ex = {.jobs = (unsigned)so->jobs, .shard = o->shard,
+                        .shards = o->shard_given ? o->shards : 0,
+                        .interrupt = &gp_cli_interrupt, .progress = progress,
+                        .progress_ctx = &ps, .results = records};
+    bool interrupted = false;
+    gp_cli_catch_interrupt();
+    int rc = gp_sweep_execute(sw, &ex, &interrupted, err, sizeof(err));
+    if (records && rc == GP_OK &&
+        gp_files_close(records, dir, GP_CLI_SHARD_RECORDS, err, sizeof(err)) != 0)
+        rc = GP_ERR_IO;
+    else if (records && rc != GP_OK)
+        fclose(records);
+    if (ps.on)
+        fputs("\r\033[K", stderr);
+    if (interrupted) {
+        fprintf(stderr, "goldpath sweep: %s; nothing written\n", err);
+        return GP_CLI_EXIT_INTERRUPTED;
+    }
+    if (rc != GP_OK) {
+        fprintf(stderr, "goldpath sweep: %s\n", err);
+        return 2;
+    }
+    /* the command without --jobs, which changes nothing in the folder; a
+     * shard's own folder keeps its --shard, its record the whole sweep's */
+    gp_cli_words words;
+    const char *drop[2] = {so->jobs_value, so->shard_value};
+    gp_cli_words_of(argc, argv, drop, 1, so->out_value, &words);
+    gp_cli_words_text(&words, NULL, command, sizeof(command));
+    gp_cli_words_of(argc, argv, drop, 2, so->out_value, &words);
+    if (gp_sweep_write(sw, dir, command, err, sizeof(err)) != 0 ||
+        (o->shard_given && gp_cli_shard_write_sweep(sw, dir, so->vary, o->shard, o->shards,
+                                                    &words, err, sizeof(err)) != 0)) {
         fprintf(stderr, "goldpath sweep: %s\n", err);
         return 2;
     }
@@ -232,7 +275,10 @@ static int sweep_main(gp_sweep *sw, const gp_cli_common *o, const sweep_opts *so
     for (size_t i = 0; i < sw->rows_len; i++)
         all_passed &= sw->rows[i].passed;
     if (!o->quiet)
-        print_table(sw, stdout);
+        gp_cli_sweep_print_table(sw, stdout);
+    if (o->shard_given)
+        printf("  shard %u of %u: %zu of %zu runs; merge the shards with goldpath merge OUT "
+               "DIR...\n", o->shard, o->shards, sw->rows_len, gp_sweep_task_count(&sw->spec));
     printf("  sweep: %s/report.html\n", dir);
     return st == GP_RENDER_ERROR ? 2 : so->strict && !all_passed ? 1 : 0;
 }

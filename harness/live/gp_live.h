@@ -58,6 +58,10 @@ typedef struct gp_live_options {
     const char *tls_key;
     const char *tls_sni;     /* the server name to send and check (NULL: the URL's host) */
     bool tls_insecure;       /* accept any certificate: for self-signed test servers only */
+    /* When set (run->n_clients entries): each client's local port as the
+     * server's log names it, 0 when its socket never opened -- what
+     * gp_live_judge_log needs to read the log again (goldpath merge). */
+    uint16_t *client_ports;
 } gp_live_options;
 
 /* Wall-clock figures of a live run that gp_run does not hold. */
@@ -75,6 +79,17 @@ typedef struct gp_live_stats {
     double server_cpu_s;       /* user + system CPU of the started server */
     uint64_t server_peak_rss_kib;
     bool metrics_known;        /* /metrics was read */
+    /* What goldpath merge needs to put the shards of a run together: the run
+     * clock's origin, where the run's lines start in the server's log, and
+     * the server's figures as read before the clients started (counters
+     * since the server started) and when (Unix microseconds). */
+    uint64_t t0_unix_us;
+    long log_offset;
+    bool base_known;
+    gp_health base;
+    bool base_pairs_known;         /* /metrics gave per-pair step counts then */
+    gp_transition_stats base_pairs;
+    uint64_t base_at_unix_us, final_at_unix_us;
 } gp_live_stats;
 
 /* Checks a server URL (ws://HOST[:PORT][/PATH], HOST a name, IPv4 or
@@ -95,5 +110,18 @@ int gp_live_check_scenario(const gp_scenario *sc, bool with_url, char *err, size
  * GP_ERR_NOMEM. */
 int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats,
                 char *err, size_t err_len);
+
+/* Reads a live run's server log after the fact, as gp_live_run does at its
+ * end, into a run put together from the records of its shards (goldpath
+ * merge): the log at `path` from its start, its timestamps on a run clock
+ * whose 0 is t0_unix_us; ports[i] is client i's local port (0: its socket
+ * never opened), which links the log's connections to the clients.  With a
+ * profile, its log patterns and signatures.  Fills run->judge, the log
+ * oracle, the facts the log reveals (agent failures) and the evidence bits;
+ * the caller then calls gp_drive_finish and gp_checks_judge.  Returns true
+ * when the log was read; false (run->evidence_why says why) otherwise, or
+ * when out of memory. */
+bool gp_live_judge_log(gp_run *run, const char *path, const uint16_t *ports,
+                       uint64_t t0_unix_us, const struct gp_profile *profile);
 
 #endif

@@ -271,6 +271,20 @@ static void conclude(gp_live *lv, gp_live_server *srv)
     gp_checks_judge(run);
 }
 
+/* What goldpath merge needs of a shard beyond its report (gp_live_stats). */
+static void keep_for_merge(const gp_live *lv, gp_live_stats *stats)
+{
+    stats->t0_unix_us = lv->t0_unix_us;
+    stats->log_offset = lv->log_offset;
+    stats->base_known = lv->base_known;
+    stats->base = lv->base;
+    stats->base_pairs_known = lv->base_known && (lv->base_metrics.seen & GP_LIVE_M_PAIRS);
+    if (stats->base_pairs_known)
+        stats->base_pairs = lv->base_metrics.h.transitions;
+    for (uint32_t i = 0; lv->opt->client_ports && lv->links && i < lv->run->n_clients; i++)
+        lv->opt->client_ports[i] = lv->links[i].t_open ? lv->links[i].local_port : 0;
+}
+
 int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, char *err,
                 size_t err_len)
 {
@@ -356,13 +370,18 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats, c
     if (rc == GP_OK) {
         gp_live_baseline(&lv);
         run->mem.rss_base_kib = gp_live_server_rss(&srv);
+        stats->base_at_unix_us = unix_us();
     }
     if (rc == GP_OK && (rc = run_loop(&lv)) != GP_OK)
         snprintf(err, err_len, "out of memory during the live run");
-    if (rc == GP_OK)
+    if (rc == GP_OK) {
         gp_live_final_health(&lv);
+        stats->final_at_unix_us = unix_us();
+    }
     if (rc == GP_OK)
         conclude(&lv, &srv);
+    if (rc == GP_OK)
+        keep_for_merge(&lv, stats);
     gp_live_teardown(&lv);
     if (stats->server_started)
         gp_live_server_stop(&srv); /* already stopped unless the run failed */

@@ -114,8 +114,11 @@ int gp_live_setup_clients(gp_live *lv, const char *secret, char *err, size_t err
     lv->sh = (gp_vc_shared){.sc = lv->sc, .key = lv->key, .wrong_key = lv->wrong_key,
                             .epoch_s = (int64_t)time(NULL)};
     gp_live_io_init(lv);
-    for (uint32_t i = 0; i < run->n_clients; i++) /* each link's own network draws */
-        gp_rng_seed(&lv->links[i].rng, gp_rng_derive(lv->sc->seed ^ 0x6e6574776f726bULL, i));
+    /* each link's own network draws, by the client's index in the whole
+     * scenario: the same in a run of some of its clients (a shard) */
+    for (uint32_t i = 0; i < run->n_clients; i++)
+        gp_rng_seed(&lv->links[i].rng, gp_rng_derive(lv->sc->seed ^ 0x6e6574776f726bULL,
+                                                     run->clients[i].seed_index));
     lv->in_flight_max = lv->sc->live.handshakes_in_flight;
     snprintf(lv->host_header, sizeof(lv->host_header), "%s:%d", lv->url.host, lv->url.port);
     return GP_OK;
@@ -199,4 +202,31 @@ void gp_live_teardown(gp_live *lv)
     gp_jwt_key_destroy(lv->key);
     gp_jwt_key_destroy(lv->wrong_key);
     gp_profile_keys_close(&lv->pkeys);
+}
+
+bool gp_live_judge_log(gp_run *run, const char *path, const uint16_t *ports,
+                       uint64_t t0_unix_us, const struct gp_profile *profile)
+{
+    gp_live lv;
+    memset(&lv, 0, sizeof(lv));
+    lv.run = run;
+    lv.sc = &run->sc;
+    lv.profile = profile;
+    lv.t0_unix_us = t0_unix_us;
+    lv.links = calloc(run->n_clients ? run->n_clients : 1, sizeof(*lv.links));
+    bool ok = lv.links && plan_order(&lv) == GP_OK;
+    for (uint32_t i = 0; ok && i < run->n_clients; i++) {
+        lv.links[i].local_port = ports[i];
+        lv.links[i].t_open = ports[i] ? 1 : 0;
+    }
+    for (int k = 0; ok && profile && k < profile->sigs_len; k++)
+        ok = gp_logsig_add(&run->logsig, profile->sigs[k].name, profile->sigs[k].level,
+                           &profile->sigs[k].rx) == GP_OK;
+    if (ok)
+        ok = gp_live_read_log(&lv, path) && !lv.nomem;
+    else
+        snprintf(run->evidence_why, sizeof(run->evidence_why), "out of memory reading the log");
+    free(lv.links);
+    free(lv.order);
+    return ok;
 }

@@ -23,6 +23,7 @@ static const char *const written[] = {
     "connections.csv", "clients_timeline.csv", "faults.csv", "transitions.csv", "perf.json",
     "live.json", "report.html", "replay.txt", "plots.gp", "plots.log", "latency_cdf.csv",
     "heatmap.csv", "sweep.csv", "sweep_summary.csv", "sweep.json", "sweep.gp", "sweep.log",
+    "shard.json", "shard_records.jsonl", "shard_server.log", /* a shard's, for goldpath merge */
 };
 
 void gp_folder_safe_name(const char *name, char *out, size_t out_len)

@@ -9,7 +9,7 @@
 
 #include "gp_error.h"
 #include "gp_esc.h"
-#include "gp_sim.h"
+#include "gp_sweep_exec.h"
 
 static int parse_number(const char *s, size_t len, double *out)
 {
@@ -179,15 +179,18 @@ void gp_sweep_replay(const gp_sweep *sw, uint32_t variant, uint32_t point, uint6
         snprintf(out + n, out_len - n, " --set %s", word);
 }
 
-static void record(gp_sweep_point *pt, const gp_run *run, const gp_sweep_row *row)
+void gp_sweep_record(gp_sweep *sw, const gp_sweep_outcome *o)
 {
+    const gp_sweep_row *row = &o->row;
+    sw->rows[sw->rows_len++] = *row;
+    gp_sweep_point *pt = &sw->agg[row->variant * sw->spec.points + row->point];
     if (pt->runs == 0) {
         pt->tsr_min = pt->tsr_max = row->transition_success_rate;
         pt->cr_min = pt->cr_max = row->completion_rate;
     }
     pt->runs++;
     pt->passed_runs += row->passed;
-    pt->virtual_ms += run->end_ms;
+    pt->virtual_ms += o->virtual_ms;
     pt->tsr_min = fmin(pt->tsr_min, row->transition_success_rate);
     pt->tsr_max = fmax(pt->tsr_max, row->transition_success_rate);
     pt->cr_min = fmin(pt->cr_min, row->completion_rate);
@@ -196,75 +199,46 @@ static void record(gp_sweep_point *pt, const gp_run *run, const gp_sweep_row *ro
     pt->tsr_mean += (row->transition_success_rate - pt->tsr_mean) / pt->runs;
     pt->cr_mean += (row->completion_rate - pt->cr_mean) / pt->runs;
     for (int k = 0; k < GP_CHECK_COUNT; k++) {
-        const gp_check_result *r = &run->checks[k];
-        if (r->verdict == GP_VERDICT_NOT_OFFERED) {
+        if (o->check[k] == GP_SWEEP_CHECK_NOT_OFFERED) {
             pt->skipped[k]++;
-        } else if (!gp_verdict_ok(r->verdict)) {
-            if (pt->failed[k]++ == 0) {
-                pt->first_failed_seed[k] = row->seed;
-                snprintf(pt->first_failed_detail[k], GP_SWEEP_DETAIL_MAX, "%.*s",
-                         GP_SWEEP_DETAIL_MAX - 1, r->detail); /* cut to fit */
-            }
+        } else if (o->check[k] == GP_SWEEP_CHECK_FAILED && pt->failed[k]++ == 0) {
+            pt->first_failed_seed[k] = row->seed;
+            snprintf(pt->first_failed_detail[k], GP_SWEEP_DETAIL_MAX, "%s", o->detail[k]);
         }
     }
 }
 
-static int run_one(gp_sweep *sw, gp_run *run, gp_scenario *sc, gp_sweep_row *row, char *err,
-                   size_t err_len)
+void gp_sweep_outcome_of(gp_sweep_outcome *o, const gp_run *run)
 {
-    int rc = gp_sweep_scenario(sw, row->variant, row->point, row->seed, sc, err, err_len);
-    if (rc != GP_OK)
-        return rc;
-    if (gp_run_init(run, sc) != GP_OK) {
-        snprintf(err, err_len, "out of memory for %u clients", sc->clients.count);
-        return GP_ERR_NOMEM;
-    }
-    snprintf(run->scenario_arg, sizeof(run->scenario_arg), "%s", sw->scenario_arg);
-    gp_sim_options so = {.trace_client = UINT32_MAX};
-    rc = gp_sim_run(run, &so, err, err_len);
-    if (rc == GP_OK) {
-        /* observed, not the server's own figure */
-        row->transition_success_rate =
-            run->judge.attempted ? (double)run->judge.applied / (double)run->judge.attempted
+    /* observed, not the server's own figure */
+    o->row.transition_success_rate =
+        run->judge.attempted ? (double)run->judge.applied / (double)run->judge.attempted : 1.0;
+    o->row.completion_rate = run->expected_to_complete
+                                 ? (double)run->completed / (double)run->expected_to_complete
                                  : 1.0;
-        row->completion_rate = run->expected_to_complete
-                                   ? (double)run->completed / (double)run->expected_to_complete
-                                   : 1.0;
-        row->passed = run->passed;
-        record(&sw->agg[row->variant * sw->spec.points + row->point], run, row);
+    o->row.passed = run->passed;
+    o->virtual_ms = run->end_ms;
+    for (int k = 0; k < GP_CHECK_COUNT; k++) {
+        const gp_check_result *r = &run->checks[k];
+        o->detail[k][0] = '\0';
+        if (r->verdict == GP_VERDICT_NOT_OFFERED) {
+            o->check[k] = GP_SWEEP_CHECK_NOT_OFFERED;
+        } else if (!gp_verdict_ok(r->verdict)) {
+            o->check[k] = GP_SWEEP_CHECK_FAILED;
+            snprintf(o->detail[k], GP_SWEEP_DETAIL_MAX, "%.*s", GP_SWEEP_DETAIL_MAX - 1,
+                     r->detail); /* cut to fit */
+        } else {
+            o->check[k] = GP_SWEEP_CHECK_OK;
+        }
     }
-    gp_run_free(run);
-    return rc;
 }
 
 int gp_sweep_run(gp_sweep *sw, gp_sweep_progress_fn progress, void *ctx, char *err,
                  size_t err_len)
 {
-    uint32_t nv = gp_sweep_variant_count(&sw->spec), np = sw->spec.points, ns = sw->spec.seeds;
-    size_t total = (size_t)nv * np * ns;
-    gp_sweep_free(sw);
-    sw->rows = calloc(total ? total : 1, sizeof(*sw->rows));
-    sw->agg = calloc((size_t)nv * np + 1, sizeof(*sw->agg));
-    gp_run *run = calloc(1, sizeof(*run));
-    gp_scenario *sc = malloc(sizeof(*sc));
-    int rc = sw->rows && sw->agg && run && sc ? GP_OK : GP_ERR_NOMEM;
-    if (rc != GP_OK)
-        snprintf(err, err_len, "out of memory");
-    for (uint32_t v = 0; rc == GP_OK && v < nv; v++)
-        for (uint32_t p = 0; rc == GP_OK && p < np; p++)
-            for (uint32_t s = 0; rc == GP_OK && s < ns; s++) {
-                gp_sweep_row *row = &sw->rows[sw->rows_len];
-                *row = (gp_sweep_row){.variant = v, .point = p, .seed = sw->base.seed + s};
-                rc = run_one(sw, run, sc, row, err, err_len);
-                if (rc == GP_OK) {
-                    sw->rows_len++;
-                    if (progress)
-                        progress(ctx, sw->rows_len, total, sw, row);
-                }
-            }
-    free(run);
-    free(sc);
-    return rc;
+    gp_sweep_exec ex = {.jobs = 1, .progress = progress, .progress_ctx = ctx};
+    bool interrupted = false;
+    return gp_sweep_execute(sw, &ex, &interrupted, err, err_len);
 }
 
 void gp_sweep_free(gp_sweep *sw)

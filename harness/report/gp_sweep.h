@@ -91,7 +91,29 @@ int gp_sweep_check(const gp_sweep *sw, char *err, size_t err_len);
 typedef void (*gp_sweep_progress_fn)(void *ctx, size_t done, size_t total,
                                      const gp_sweep *sw, const gp_sweep_row *last);
 
-/* Runs every (variant, value, seed) in simulation and fills rows and agg.
+/* One run's result as the sweep keeps it: its row, its virtual length, and
+ * per check whether it failed (with the finding, cut to fit) or was not
+ * offered. */
+enum { GP_SWEEP_CHECK_OK = 0, GP_SWEEP_CHECK_FAILED, GP_SWEEP_CHECK_NOT_OFFERED };
+typedef struct gp_sweep_outcome {
+    gp_sweep_row row;
+    uint64_t virtual_ms;
+    uint8_t check[GP_CHECK_COUNT];
+    char detail[GP_CHECK_COUNT][GP_SWEEP_DETAIL_MAX];
+} gp_sweep_outcome;
+
+/* The outcome of a judged run (row's variant, point and seed are left as
+ * they are). */
+void gp_sweep_outcome_of(gp_sweep_outcome *o, const gp_run *run);
+
+/* Appends o's row to sw->rows (room made by gp_sweep_begin) and adds it to
+ * its point's aggregate: min, max, running means, failed and skipped checks
+ * (the first failing seed's finding kept).  Recording the same outcomes in
+ * the same order gives the same bits. */
+void gp_sweep_record(gp_sweep *sw, const gp_sweep_outcome *o);
+
+/* Runs every (variant, value, seed) in simulation, in this process, and
+ * fills rows and agg (gp_sweep_execute with one job and no shard).
  * `sw` holds base, spec, scenario_arg and overrides.  Returns GP_OK, or a
  * negative gp_err with err (out of memory, a scenario the simulator
  * refuses). */

@@ -8,10 +8,7 @@
  * scenario.json (byte for byte) and command (but --out), the same N, and
  * indices 0 to N-1 once each.
  *
- * A sweep is merged from its result lines: every run's line, taken in task
- * order, is what the unsharded sweep took, so the merged folder is the
- * unsharded sweep's byte for byte (its command in sweep.json is the shards'
- * without --shard, with --out OUT).  A live run is merged by
+ * A sweep is merged by gp_cli_merge_sweep.c, a live run by
  * gp_cli_merge_live.c. */
 #include "gp_cli_merge.h"
 
@@ -24,11 +21,6 @@
 
 #include "gp_cli_opts.h"
 #include "gp_error.h"
-#include "gp_folder.h"
-#include "gp_render.h"
-#include "gp_sweep.h"
-#include "gp_sweep_exec.h"
-#include "gp_sweep_files.h"
 
 #ifndef GP_VERSION
 #define GP_VERSION "0.0.0"
@@ -106,13 +98,25 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static const char *jstr(json_t *o, const char *key)
+const char *gp_merge_jstr(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static bool jint(json_t *o, const char *key, json_int_t lo, json_int_t hi, json_int_t *out)
+const char *gp_merge_jstr_or(json_t *o, const char *key)
+{
+    const char *v = gp_merge_jstr(o, key);
+    return v ? v : "";
+}
+
+uint64_t gp_merge_ju(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+bool gp_merge_jint(json_t *o, const char *key, json_int_t lo, json_int_t hi, json_int_t *out)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
@@ -140,15 +144,15 @@ static int load_shard(gp_merge_shard *s, const char *dir)
     }
     json_int_t format = 0, shard = 0, shards = 0, seed = 0, out_at = -1;
     json_t *words = json_object_get(s->root, "command");
-    s->kind = jstr(s->root, "kind");
-    if (!jint(s->root, "goldpath_shard", 1, 1000, &format) || format != GP_CLI_SHARD_FORMAT ||
+    s->kind = gp_merge_jstr(s->root, "kind");
+    if (!gp_merge_jint(s->root, "goldpath_shard", 1, 1000, &format) || format != GP_CLI_SHARD_FORMAT ||
         !s->kind || (strcmp(s->kind, "sweep") != 0 && strcmp(s->kind, "run") != 0) ||
-        !jint(s->root, "shards", 1, GP_CLI_SHARDS_MAX, &shards) ||
-        !jint(s->root, "shard", 0, shards - 1, &shard) || !jint(s->root, "seed", INT64_MIN,
+        !gp_merge_jint(s->root, "shards", 1, GP_CLI_SHARDS_MAX, &shards) ||
+        !gp_merge_jint(s->root, "shard", 0, shards - 1, &shard) || !gp_merge_jint(s->root, "seed", INT64_MIN,
                                                                  INT64_MAX, &seed) ||
-        !jstr(s->root, "goldpath_version") || !json_is_array(words) ||
+        !gp_merge_jstr(s->root, "goldpath_version") || !json_is_array(words) ||
         json_array_size(words) > GP_CLI_WORDS_MAX ||
-        !jint(s->root, "out_at", -1, (json_int_t)json_array_size(words) - 1, &out_at)) {
+        !gp_merge_jint(s->root, "out_at", -1, (json_int_t)json_array_size(words) - 1, &out_at)) {
         fprintf(stderr, "goldpath merge: %s: not a shard.json this goldpath (%s) reads "
                         "(format %lld)\n", path, GP_VERSION, (long long)format);
         return -1;
@@ -197,7 +201,7 @@ static int check_shards(gp_merge_shard *s, uint32_t n)
     const gp_merge_shard *a = &s[0];
     for (uint32_t k = 1; k < n; k++) {
         const gp_merge_shard *b = &s[k];
-        const char *va = jstr(a->root, "goldpath_version"), *vb = jstr(b->root, "goldpath_version");
+        const char *va = gp_merge_jstr(a->root, "goldpath_version"), *vb = gp_merge_jstr(b->root, "goldpath_version");
         char text_a[2048], text_b[2048];
         if (strcmp(va, vb) != 0) {
             fprintf(stderr, "goldpath merge: %s was written by goldpath %s and %s by goldpath "
@@ -262,6 +266,15 @@ static int check_shards(gp_merge_shard *s, uint32_t n)
     return 0;
 }
 
+bool gp_merge_plots(const gp_merge_shard *s, const gp_merge_opts *o)
+{
+    /* the folder the shards' command makes: with its --no-plots, none */
+    for (size_t i = 0; i < s->command.n; i++)
+        if ((int)i != s->command.out_at && strcmp(s->command.w[i], "--no-plots") == 0)
+            return false;
+    return !o->no_plots;
+}
+
 int gp_merge_each_record(const gp_merge_shard *s, int (*fn)(void *ctx, char *line, size_t len),
                          void *ctx, char *err, size_t err_len)
 {
@@ -281,168 +294,6 @@ int gp_merge_each_record(const gp_merge_shard *s, int (*fn)(void *ctx, char *lin
     free(line);
     fclose(f);
     return rc;
-}
-
-/* ---- a sweep ----------------------------------------------------------------- */
-
-typedef struct sweep_lines {
-    const gp_sweep *sw;
-    const gp_merge_shard *s;
-    char **line;  /* by task */
-    size_t *len;
-    size_t tasks;
-    char err[600];
-} sweep_lines;
-
-static int take_line(void *ctx, char *line, size_t len)
-{
-    sweep_lines *x = ctx;
-    json_t *root = json_loadb(line, len, 0, NULL);
-    json_int_t t = -1;
-    bool ok = root && jint(root, "task", 0, (json_int_t)x->tasks - 1, &t);
-    json_decref(root);
-    if (!ok) {
-        snprintf(x->err, sizeof(x->err), "%s/%s: a line that is not a run's result", x->s->dir,
-                 GP_CLI_SHARD_RECORDS);
-        return -1;
-    }
-    if ((uint64_t)t % x->s->shards != x->s->shard || x->line[t]) {
-        snprintf(x->err, sizeof(x->err), "%s/%s: run %lld %s", x->s->dir, GP_CLI_SHARD_RECORDS,
-                 (long long)t, x->line[t] ? "twice" : "is not this shard's");
-        return -1;
-    }
-    x->line[t] = malloc(len + 1);
-    if (!x->line[t]) {
-        snprintf(x->err, sizeof(x->err), "out of memory");
-        return -1;
-    }
-    memcpy(x->line[t], line, len + 1);
-    x->len[t] = len;
-    return 0;
-}
-
-/* The sweep of the shards' first: its scenario (scenario.json read back,
- * which must write the same bytes again) and settings.  0, or -1 with err. */
-static int sweep_of(gp_sweep *sw, const gp_merge_shard *s, char *err, size_t err_len)
-{
-    json_t *info = json_object_get(s->root, "sweep");
-    const char *vary = jstr(info, "vary"), *arg = jstr(info, "scenario_arg"),
-               *over = jstr(info, "overrides");
-    json_t *variants = json_object_get(info, "variants");
-    json_int_t seeds = 0, runs = 0;
-    if (!vary || !arg || !over || !json_is_array(variants) ||
-        json_array_size(variants) > GP_SWEEP_VARIANTS_MAX ||
-        !jint(info, "seeds", 1, GP_SWEEP_SEEDS_MAX, &seeds) ||
-        !jint(info, "runs", 0, GP_SWEEP_RUNS_MAX, &runs)) {
-        snprintf(err, err_len, "%s/%s: its \"sweep\" settings are missing or wrong", s->dir,
-                 GP_CLI_SHARD_FILE);
-        return -1;
-    }
-    char path[1200];
-    snprintf(path, sizeof(path), "%s/scenario.json", s->dir);
-    if (gp_scenario_parse(&sw->base, s->scenario_json, s->scenario_len, path, err, err_len) !=
-        GP_OK)
-        return -1;
-    char *again = gp_scenario_to_json(&sw->base);
-    bool same = again && strlen(again) + 1 == s->scenario_len &&
-                memcmp(again, s->scenario_json, s->scenario_len - 1) == 0;
-    free(again);
-    if (!same) {
-        snprintf(err, err_len, "%s does not read back as the scenario it describes (written "
-                               "by another goldpath?)", path);
-        return -1;
-    }
-    if (gp_sweep_parse_vary(&sw->spec, vary, err, err_len) != 0)
-        return -1;
-    sw->spec.seeds = (uint32_t)seeds;
-    sw->spec.variants_len = (uint32_t)json_array_size(variants);
-    for (uint32_t v = 0; v < sw->spec.variants_len; v++) {
-        const char *text = json_string_value(json_array_get(variants, v));
-        snprintf(sw->spec.variants[v], sizeof(sw->spec.variants[v]), "%s", text ? text : "");
-    }
-    snprintf(sw->scenario_arg, sizeof(sw->scenario_arg), "%s", arg);
-    snprintf(sw->overrides, sizeof(sw->overrides), "%s", over);
-    if ((size_t)runs != gp_sweep_task_count(&sw->spec)) {
-        snprintf(err, err_len, "%s/%s: %lld runs, but its settings make %zu", s->dir,
-                 GP_CLI_SHARD_FILE, (long long)runs, gp_sweep_task_count(&sw->spec));
-        return -1;
-    }
-    return gp_sweep_begin(sw) == GP_OK ? 0 : (snprintf(err, err_len, "out of memory"), -1);
-}
-
-static int write_sweep(gp_sweep *sw, const gp_merge_shard *s, const gp_merge_opts *o,
-                       char *err, size_t err_len)
-{
-    char command[8192], note[2048];
-    gp_cli_words_text(&s->command, o->out, command, sizeof(command));
-    if (gp_folder_claim(o->out, err, err_len) != GP_OK ||
-        gp_sweep_write(sw, o->out, command, err, err_len) != 0)
-        return 2;
-    /* the folder the shards' command makes: with its --no-plots, none */
-    bool plots = !o->no_plots;
-    for (size_t i = 0; i < s->command.n; i++)
-        if ((int)i != s->command.out_at && strcmp(s->command.w[i], "--no-plots") == 0)
-            plots = false;
-    gp_render_status st = gp_render_folder(o->out, plots, note, sizeof(note), err, err_len);
-    if (st == GP_RENDER_NO_PLOTS)
-        fprintf(stderr, "goldpath: %s\n", note);
-    else if (st == GP_RENDER_ERROR)
-        return 2;
-    if (o->junit && gp_sweep_write_junit(sw, o->junit, err, err_len) != 0)
-        return 2;
-    if (!o->quiet)
-        gp_cli_sweep_print_table(sw, stdout);
-    printf("  merged %u shards: %s/report.html\n", s->shards, o->out);
-    return 0;
-}
-
-static int merge_sweep(gp_merge_shard *shards, uint32_t n, const gp_merge_opts *o)
-{
-    char err[GP_SCENARIO_ERR_MAX + 600];
-    gp_sweep *sw = calloc(1, sizeof(*sw));
-    sweep_lines x = {0};
-    int code = 2;
-    if (!sw || sweep_of(sw, &shards[0], err, sizeof(err)) != 0)
-        goto out;
-    x.tasks = gp_sweep_task_count(&sw->spec);
-    x.line = calloc(x.tasks + 1, sizeof(*x.line));
-    x.len = calloc(x.tasks + 1, sizeof(*x.len));
-    if (!x.line || !x.len) {
-        snprintf(err, sizeof(err), "out of memory");
-        goto out;
-    }
-    for (uint32_t k = 0; k < n; k++) {
-        x.s = &shards[k];
-        int rc = gp_merge_each_record(&shards[k], take_line, &x, err, sizeof(err));
-        if (rc > 0 || (rc < 0 && x.err[0])) {
-            snprintf(err, sizeof(err), "%s", x.err);
-            goto out;
-        }
-        if (rc < 0)
-            goto out;
-    }
-    for (size_t t = 0; t < x.tasks; t++) {
-        if (!x.line[t]) {
-            snprintf(err, sizeof(err), "run %zu is in no shard's records (shard %zu, %s, "
-                                       "stopped before it?)",
-                     t, t % n, shards[t % n].dir);
-            goto out;
-        }
-        if (gp_sweep_take(sw, t, x.line[t], x.len[t], err, sizeof(err)) != GP_OK)
-            goto out;
-    }
-    code = write_sweep(sw, &shards[0], o, err, sizeof(err));
-out:
-    if (code == 2)
-        fprintf(stderr, "goldpath merge: %s\n", err);
-    for (size_t t = 0; x.line && t < x.tasks; t++)
-        free(x.line[t]);
-    free(x.line);
-    free(x.len);
-    if (sw)
-        gp_sweep_free(sw);
-    free(sw);
-    return code;
 }
 
 /* ---- the command --------------------------------------------------------------- */
@@ -496,7 +347,7 @@ int gp_cli_merge(int argc, char **argv)
         }
     if (check_shards(s, a.n) != 0)
         goto out;
-    code = strcmp(s[0].kind, "sweep") == 0 ? merge_sweep(s, a.n, &a.o)
+    code = strcmp(s[0].kind, "sweep") == 0 ? gp_merge_sweep(s, a.n, &a.o)
                                            : gp_merge_live(s, a.n, &a.o);
 out:
     for (uint32_t k = 0; s && k < loaded; k++) {

@@ -114,14 +114,17 @@ int gp_live_run(gp_run *run, const gp_live_options *opt, gp_live_stats *stats,
 /* Reads a live run's server log after the fact, as gp_live_run does at its
  * end, into a run put together from the records of its shards (goldpath
  * merge): the log at `path` from its start, its timestamps on a run clock
- * whose 0 is t0_unix_us; ports[i] is client i's local port (0: its socket
- * never opened), which links the log's connections to the clients.  With a
+ * whose 0 is t0_unix_us.  ports[i] is client i's local port (0: its socket
+ * never opened) and opened_ms[i] when it opened on that clock: the log names
+ * a connection by its peer's port, and the clients of one port, in the
+ * order they opened, are its connections in the log's order.  With a
  * profile, its log patterns and signatures.  Fills run->judge, the log
- * oracle, the facts the log reveals (agent failures) and the evidence bits;
- * the caller then calls gp_drive_finish and gp_checks_judge.  Returns true
- * when the log was read; false (run->evidence_why says why) otherwise, or
- * when out of memory. */
+ * oracle, the clients' opened ids, the facts the log reveals (agent
+ * failures) and the evidence bits; the caller then calls gp_drive_finish
+ * and gp_checks_judge.  Returns true when the log was read; false
+ * (run->evidence_why says why) otherwise, or when out of memory. */
 bool gp_live_judge_log(gp_run *run, const char *path, const uint16_t *ports,
-                       uint64_t t0_unix_us, const struct gp_profile *profile);
+                       const uint64_t *opened_ms, uint64_t t0_unix_us,
+                       const struct gp_profile *profile);
 
 #endif

@@ -204,8 +204,22 @@ void gp_live_teardown(gp_live *lv)
     gp_profile_keys_close(&lv->pkeys);
 }
 
+typedef struct open_key {
+    uint64_t at_ms;
+    uint32_t client;
+} open_key;
+
+static int cmp_open(const void *a, const void *b)
+{
+    const open_key *x = a, *y = b;
+    if (x->at_ms != y->at_ms)
+        return x->at_ms < y->at_ms ? -1 : 1;
+    return (x->client > y->client) - (x->client < y->client);
+}
+
 bool gp_live_judge_log(gp_run *run, const char *path, const uint16_t *ports,
-                       uint64_t t0_unix_us, const struct gp_profile *profile)
+                       const uint64_t *opened_ms, uint64_t t0_unix_us,
+                       const struct gp_profile *profile)
 {
     gp_live lv;
     memset(&lv, 0, sizeof(lv));
@@ -213,12 +227,23 @@ bool gp_live_judge_log(gp_run *run, const char *path, const uint16_t *ports,
     lv.sc = &run->sc;
     lv.profile = profile;
     lv.t0_unix_us = t0_unix_us;
-    lv.links = calloc(run->n_clients ? run->n_clients : 1, sizeof(*lv.links));
-    bool ok = lv.links && plan_order(&lv) == GP_OK;
-    for (uint32_t i = 0; ok && i < run->n_clients; i++) {
+    uint32_t n = run->n_clients;
+    lv.links = calloc(n ? n : 1, sizeof(*lv.links));
+    lv.order = malloc((n ? n : 1) * sizeof(*lv.order));
+    open_key *keys = malloc((n ? n : 1) * sizeof(*keys));
+    bool ok = lv.links && lv.order && keys;
+    /* a port serves one connection at a time: its connections, in the order
+     * they opened, are the log's peer lines of that port in order */
+    for (uint32_t i = 0; ok && i < n; i++) {
         lv.links[i].local_port = ports[i];
-        lv.links[i].t_open = ports[i] ? 1 : 0;
+        lv.links[i].t_open = ports[i] ? opened_ms[i] + 1 : 0;
+        keys[i] = (open_key){opened_ms[i], i};
     }
+    if (ok)
+        qsort(keys, n, sizeof(*keys), cmp_open);
+    for (uint32_t i = 0; ok && i < n; i++)
+        lv.order[i] = keys[i].client;
+    free(keys);
     for (int k = 0; ok && profile && k < profile->sigs_len; k++)
         ok = gp_logsig_add(&run->logsig, profile->sigs[k].name, profile->sigs[k].level,
                            &profile->sigs[k].rx) == GP_OK;

@@ -46,7 +46,7 @@
 
 #define CLIENTS_MAX 8
 
-_Static_assert(GP_FAULT_COUNT <= 32, "the coverage region holds 32 fault classes");
+_Static_assert(GP_FAULT_COUNT <= 48, "the coverage region holds 48 fault classes");
 
 /* How this process runs: set once from the environment. */
 static struct {
@@ -114,7 +114,11 @@ static void make_scenario(gp_scenario *sc, gp_fuzz_in *in, gp_bug_set bugs)
     for (int p = 0; p < GP_PHASE_COUNT; p++)
         sc->faults.disconnect[p] = menu & 0x04 ? 0.1 : 0.0;
     for (int t = 0; t < GP_BAD_TOKEN_COUNT; t++)
-        sc->faults.bad_token[t] = menu & 0x08 ? 0.1 : 0.0;
+        sc->faults.bad_token[t] = menu & 0x08 ? 0.8 / GP_BAD_TOKEN_COUNT : 0.0;
+    for (int k = 0; k < GP_BAD_INPUT_COUNT; k++)
+        sc->faults.bad_input[k] = b0 & 0x40 ? 0.8 / GP_BAD_INPUT_COUNT : 0.0;
+    for (int e = 0; e < GP_EDGE_TOKEN_COUNT; e++)
+        sc->faults.edge_token[e] = b0 & 0x20 ? 0.2 : 0.0;
     sc->faults.early_message = menu & 0x10 ? 0.3 : 0.0;
     sc->faults.no_auth = b0 & 0x80 ? 0.2 : 0.0;
     sc->faults.agent_failure = menu & 0x20 ? 0.3 : 0.0;

@@ -70,7 +70,7 @@ void gp_fuzz_fail(const char *target, const char *fmt, ...)
 enum {
     GP_FUZZ_COV_TRANSITIONS = 0, /* (from, to, ok|refused): 8 * 8 * 2 */
     GP_FUZZ_COV_FAULTS = GP_FUZZ_COV_TRANSITIONS + GP_STATE_COUNT * GP_STATE_COUNT * 2,
-    GP_FUZZ_COV_OUTCOMES = GP_FUZZ_COV_FAULTS + 32 * (GP_STATE_COUNT + 1),
+    GP_FUZZ_COV_OUTCOMES = GP_FUZZ_COV_FAULTS + 48 * (GP_STATE_COUNT + 1),
     GP_FUZZ_COV_SIZE = GP_FUZZ_COV_OUTCOMES + 64,
 };
 

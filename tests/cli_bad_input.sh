@@ -2,7 +2,8 @@
 # cli_bad_input.sh: goldpath on bad input exits 2 at once with a clear
 # message, never hangs: a scenario path that is a FIFO with no writer, or a
 # folder; --url to a port where nothing listens ("cannot reach", not a failed
-# run after seconds); more live clients than one process drives.
+# run after seconds); more live clients than one process drives; a
+# protocol profile with faults.bad_input.
 #
 #   cli_bad_input.sh GOLDPATH SCENARIO
 set -uo pipefail
@@ -43,5 +44,11 @@ expect too_many_live "clients\.count is 1500000: live mode drives at most" -- \
     "$goldpath" run "$scenario" --mode live --clients 1500000 --out "$dir/r"
 expect too_many "--clients: \"20000000\" is not a whole number from 1 to 2000000" -- \
     "$goldpath" run "$scenario" --clients 20000000 --out "$dir/r"
+# the bad-input table is goldpath.v1's: a profile run refuses it before
+# starting anything, naming the field and the way out
+root=$(dirname "$scenario")/..
+expect profile_bad_input "faults\.bad_input\.not_json is judged by goldpath\.v1's bad-input table.*without --profile" -- \
+    "$goldpath" run "$root/scenarios/bad_input.json" --mode live \
+    --profile "$root/profiles/goldpath.v1.json" --out "$dir/r"
 [[ $fails -eq 0 ]] && echo "cli_bad_input: all refused as they should be"
 exit $((fails > 0))

@@ -10,6 +10,8 @@ set -u
 GOLDPATH=$1
 SERVER=$2
 SCEN=$3
+# a port below 32768, never --port 0 (tests/pick_port.sh)
+. "$(dirname "$0")/pick_port.sh"
 work=$(mktemp -d /tmp/gp-tls-XXXXXX)
 pid=
 cleanup() {
@@ -22,11 +24,12 @@ fail() { echo "live_tls: FAIL: $*" >&2; exit 1; }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
     -keyout "$work/key.pem" -out "$work/cert.pem" -subj "/CN=localhost" \
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null || fail "openssl req"
-"$SERVER" --port 0 --ready-file "$work/port" --log-level info \
-    --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.1; done
-port=$(cat "$work/port" 2>/dev/null) || fail "the TLS server did not start: $(tail -3 "$work/server.log")"
+# writes $work/port and $work/server.log; another port if it loses the race
+gp_start_server "$work" "$SERVER" --log-level info \
+    --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" ||
+    fail "the TLS server did not start: $(tail -3 "$work/server.log")"
+pid=$gp_server_pid
+port=$gp_server_port
 url=wss://127.0.0.1:$port/ws
 common=(run "$SCEN" --mode live --clients 100 --set clients.window_ms=500 -q --no-plots)
 

@@ -3,13 +3,18 @@ goldpath-server on a port below 32768, stop it, make tokens, run golden
 paths with Python's `websockets` (Debian's python3-websockets), fetch
 /health and /metrics, over TLS as well.
 
-Ports: a test port must be below 32768 (above it a port may still be held by
-a connection in TIME_WAIT, TOOLCHAIN.md), and tests run in parallel (ctest
--j2, and other people's builds on the same machine).  So a port is drawn at
-random from a range no other test uses, checked with bind(), and when the
-server still loses the race (it exits 1, "could not listen") it is started
-again on another one.  The ranges: server_cli 20000-21999,
-server_metrics_promtool 22000-23999, server_tls 24000-25999.
+Ports: a test port must be below 32768 (the kernel's ephemeral range starts
+there: a port may still be held by a connection in TIME_WAIT, or taken by an
+outgoing connection, TOOLCHAIN.md), so no test starts a server with
+--port 0.  Tests run in parallel (ctest -j2, and other people's builds on the
+same machine), so free_port() walks its range from an offset derived from
+the pid (and further on with every pick in the same process), checks each
+port with bind() on 127.0.0.1, and when the server still loses the race (it
+exits 1, "could not listen") it is started again on another one.  The
+ranges: server_cli 20000-21999, server_metrics_promtool 22000-23999,
+server_tls 24000-25999; tests/protocol and tests/hostile (gp_serverproc.py)
+use the whole of PORT_RANGE, 20000-31999, as do the shell tests
+(tests/pick_port.sh, the same walk) and goldpath's own live mode.
 
 Every server gets a scratch folder that is removed when it stops; stop()
 also fails on a sanitizer report in its stderr (the suite runs in the
@@ -20,9 +25,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import itertools
 import json
+import math
 import os
-import random
 import shutil
 import signal
 import socket
@@ -50,19 +56,41 @@ def bindable(port):
         s.close()
 
 
-def low_port(lo, hi):
-    """A port in [lo, hi) that could be bound just now."""
-    for _ in range(200):
-        p = random.randrange(lo, hi)
-        if bindable(p):
-            return p
-    raise AssertionError(f"no free port in {lo}-{hi}")
+PORT_RANGE = (20000, 32000)  # below 32768, where the ephemeral range starts
+START_ATTEMPTS = 5  # a server that lost its port to a race is started again
+_picks = itertools.count()  # picks so far in this process
+
+
+def free_port(lo=PORT_RANGE[0], hi=PORT_RANGE[1]):
+    """A port in [lo, hi) (below 32768) that 127.0.0.1 can bind just now.
+
+    The walk starts at an offset derived from the pid, so that parallel test
+    processes start far apart, and moves on with every pick, so that one
+    process's servers (and a retry after a lost race) get other ports."""
+    if not 1024 <= lo < hi <= 32768:
+        raise ValueError(f"test ports are picked in 1024-32767, not {lo}-{hi - 1}")
+    span = hi - lo
+    step = 7
+    while math.gcd(step, span) != 1:  # a step that visits every port
+        step += 2
+    start = (os.getpid() * 211 + next(_picks) * 97) % span
+    for k in range(span):
+        port = lo + (start + k * step) % span
+        if bindable(port):
+            return port
+    raise AssertionError(f"no free port in {lo}-{hi - 1}")
+
+
+def lost_port(code, stderr):
+    """Whether a server that exited before it was ready lost its port (to
+    another process, between our probe and its bind): worth another port."""
+    return code == 1 and "could not listen" in stderr
 
 
 class Server:
     """goldpath-server on 127.0.0.1:<a port in [lo, hi)>."""
 
-    def __init__(self, binary, args=(), ports=(20000, 22000), secret=SECRET, port=None):
+    def __init__(self, binary, args=(), ports=PORT_RANGE, secret=SECRET, port=None):
         self.binary = binary
         self.args = list(args)
         self.ports = ports
@@ -82,8 +110,8 @@ class Server:
         """Starts the server (command(port) builds its argv) and waits for its
         ready file; returns self.  Retries on another port when it lost one."""
         command = command or self.command
-        for _ in range(5):
-            port = self.fixed_port or low_port(*self.ports)
+        for _ in range(START_ATTEMPTS):
+            port = self.fixed_port or free_port(*self.ports)
             ready = os.path.join(self.dir, "ready")
             if os.path.exists(ready):
                 os.remove(ready)
@@ -106,8 +134,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("the server did not write its ready file in time")
-            if self.proc.returncode == 1 and "could not listen" in self.stderr() \
-                    and not self.fixed_port:
+            if lost_port(self.proc.returncode, self.stderr()) and not self.fixed_port:
                 continue  # lost the port to somebody else: another one
             raise AssertionError(f"the server exited {self.proc.returncode} before "
                                  f"listening:\n{self.stderr()}")

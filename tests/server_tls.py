@@ -41,8 +41,10 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in tests/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_lib import Server, golden_path, http_get, make_token, run, wait_for  # noqa: E402
+from server_lib import (Server, free_port, golden_path, http_get, make_token, run,  # noqa: E402
+                        wait_for)
 
 PORTS = (24000, 26000)
 HEADER_MS = 1500  # --header-timeout-ms
@@ -81,11 +83,14 @@ def check_bad_files(server, f, d):
          f"--tls-cert {f['cert']}"),
         ([f["cert"], f["enc"]], f"--tls-key {f['enc']}: the private key is encrypted"),
     ]
+    # the server refuses these before it binds: a port below 32768 all the
+    # same (never --port 0), and no retry on another one
+    port = str(free_port(*PORTS))
     for (cert, key), needle in cases:
-        code, out, err = run([server, "--port", "0", "--tls-cert", cert, "--tls-key", key])
+        code, out, err = run([server, "--port", port, "--tls-cert", cert, "--tls-key", key])
         assert code == 2, f"{cert} {key}: exit {code}, expected 2\n{err}"
         assert needle in err and out == "", f"{cert} {key}: stderr lacks {needle!r}:\n{err}"
-    code, _, err = run([server, "--port", "0", "--tls-key", f["key"]])
+    code, _, err = run([server, "--port", port, "--tls-key", f["key"]])
     assert code == 2 and "--tls-key needs --tls-cert as well" in err, err
 
 

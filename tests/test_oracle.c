@@ -122,6 +122,7 @@ typedef struct rig {
     int sent_len;
     int timers[16], timer_args[16]; /* kinds and args of the timers set */
     int timers_len;
+    int binaries; /* binary frames sent */
 } rig;
 
 static uint64_t rig_now(void *ctx)
@@ -136,6 +137,14 @@ static void rig_send(void *ctx, gp_vclient *c, const char *data, size_t len, uns
     (void)tag;
     if (r->sent_len < 8)
         snprintf(r->sent[r->sent_len++], sizeof(r->sent[0]), "%.*s", (int)len, data);
+}
+
+static void rig_send_binary(void *ctx, gp_vclient *c, const char *data, size_t len)
+{
+    (void)c;
+    (void)data;
+    (void)len;
+    ((rig *)ctx)->binaries++;
 }
 
 static void rig_close(void *ctx, gp_vclient *c, int code)
@@ -175,14 +184,22 @@ static rig *rig_new(const char *tweak, bool ready)
     gp_scenario_defaults(&r->sc);
     r->sc.clients.count = 1;
     r->sc.clients.header_auth_fraction = 0.0;
-    if (tweak)
-        set(&r->sc, tweak);
+    /* tweak: assignments separated by ';' */
+    for (const char *p = tweak; p && *p;) {
+        const char *semi = strchr(p, ';');
+        size_t n = semi ? (size_t)(semi - p) : strlen(p);
+        char one[256];
+        snprintf(one, sizeof(one), "%.*s", (int)n, p);
+        set(&r->sc, one);
+        p = semi ? semi + 1 : p + n;
+    }
     assert_int_equal(gp_run_init(&r->run, &r->sc), GP_OK);
     r->key = gp_jwt_key_create("k", 1);
     r->sh = (gp_vc_shared){.sc = &r->run.sc, .key = r->key, .wrong_key = r->key,
                            .epoch_s = 1757498281,
                            .io = {.ctx = r, .now_ms = rig_now, .send = rig_send,
-                                  .close = rig_close, .timer = rig_timer}};
+                                  .send_binary = rig_send_binary, .close = rig_close,
+                                  .timer = rig_timer}};
     r->run.sh = &r->sh;
     r->now = 1;
     gp_drive_start(&r->run, 0);
@@ -390,6 +407,215 @@ static void test_injected_faults_get_the_protocols_answer(void **state)
     deliver(r, "{\"type\":\"error\",\"data\":{\"code\":\"AUTH_FAILED\",\"message\":\"m\"}}", 0);
     assert_int_equal(r->run.clients[0].failure, GP_VC_FAIL_AUTH_REFUSED);
     assert_non_null(strstr(gp_vc_failure_text(GP_VC_FAIL_AUTH_REFUSED), "secrets"));
+    rig_free(r);
+}
+
+/* Whether the rig sent a text containing `needle`. */
+static bool rig_sent(const rig *r, const char *needle)
+{
+    for (int i = 0; i < r->sent_len; i++)
+        if (strstr(r->sent[i], needle))
+            return true;
+    return false;
+}
+
+#define ERROR_MSG(code) "{\"type\":\"error\",\"data\":{\"code\":\"" code "\",\"message\":\"m\"}}"
+
+/* faults.bad_input: each row of the protocol's bad-input table gets exactly
+ * its answer; a connection the table keeps open goes on to complete, and the
+ * client waits for the answer before it calls itself done. */
+static void test_bad_input_gets_the_tables_answer(void **state)
+{
+    (void)state;
+    /* not JSON once ready: BAD_MESSAGE, then the request completes */
+    rig *r = rig_new("faults.bad_input.not_json=1", true);
+    assert_true(rig_sent(r, "this is not JSON"));
+    assert_int_equal(r->run.ledger.fired[GP_FAULT_BI_NOT_JSON], 1);
+    deliver(r, ERROR_MSG("BAD_MESSAGE"), 0);
+    for (int s = 0; s < 4; s++)
+        deliver(r, event(s), 0);
+    completed(r, "Summarise topic 1 for user 0");
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_COMPLETED);
+    assert_int_equal(violations(r), 0);
+    rig_free(r);
+    /* never answered: the client does not finish when its request does, and
+     * the missing answer is a violation */
+    r = rig_new("faults.bad_input.unknown_type=1", true);
+    for (int s = 0; s < 4; s++)
+        deliver(r, event(s), 0);
+    completed(r, "Summarise topic 1 for user 0");
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_PENDING);
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+    /* answered late (after the request): then it completes */
+    r = rig_new("faults.bad_input.wrong_field_type=1", true);
+    for (int s = 0; s < 4; s++)
+        deliver(r, event(s), 0);
+    completed(r, "Summarise topic 1 for user 0");
+    deliver(r, ERROR_MSG("BAD_MESSAGE"), 0);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_COMPLETED);
+    assert_int_equal(violations(r), 0);
+    rig_free(r);
+    /* a malformed message closes the connection: the table keeps it open */
+    r = rig_new("faults.bad_input.not_json=1", true);
+    deliver(r, ERROR_MSG("BAD_MESSAGE"), 0);
+    gp_drive_close(&r->run, 0, GP_CLOSE_POLICY);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_FAILED);
+    rig_free(r);
+    /* the wrong error: AUTH_REQUIRED to a malformed message when ready */
+    r = rig_new("faults.bad_input.not_json=1", true);
+    deliver(r, ERROR_MSG("AUTH_REQUIRED"), 0);
+    assert_true(violations(r) != 0);
+    rig_free(r);
+    /* a second auth: ALREADY_AUTHENTICATED, whether its token is good or not */
+    for (int bad = 0; bad < 2; bad++) {
+        r = rig_new(bad ? "faults.bad_input.second_bad_auth=1" : "faults.bad_input.second_auth=1",
+                    true);
+        deliver(r, ERROR_MSG("ALREADY_AUTHENTICATED"), 0);
+        for (int s = 0; s < 4; s++)
+            deliver(r, event(s), 0);
+        completed(r, "Summarise topic 1 for user 0");
+        assert_int_equal(r->run.clients[0].outcome, GP_VC_COMPLETED);
+        assert_int_equal(violations(r), 0);
+        rig_free(r);
+        /* AUTH_FAILED and 4401 for the second auth: the connection was
+         * authenticated, so the table says otherwise */
+        r = rig_new(bad ? "faults.bad_input.second_bad_auth=1" : "faults.bad_input.second_auth=1",
+                    true);
+        deliver(r, ERROR_MSG("AUTH_FAILED"), 0);
+        gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_FAILED);
+        assert_true(violations(r) != 0);
+        assert_int_not_equal(r->run.clients[0].outcome, GP_VC_COMPLETED);
+        rig_free(r);
+    }
+    /* a binary frame: close 1003, no request after it */
+    r = rig_new("faults.bad_input.binary_frame=1", true);
+    assert_int_equal(r->binaries, 1);
+    assert_int_equal(r->run.ledger.fired[GP_FAULT_BI_BINARY], 1);
+    gp_drive_close(&r->run, 0, GP_CLOSE_UNSUPPORTED);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_REFUSED);
+    assert_int_equal(violations(r), 0);
+    assert_false(gp_vclient_expects_completion(&r->run.clients[0]));
+    rig_free(r);
+    /* ... and a server that takes it (closes otherwise) is caught */
+    r = rig_new("faults.bad_input.binary_frame=1", true);
+    gp_drive_close(&r->run, 0, GP_CLOSE_POLICY);
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+    /* one byte over the size limit: 1009, and 1009 only */
+    r = rig_new("faults.bad_input.over_size_limit=1", true);
+    gp_drive_close(&r->run, 0, GP_CLOSE_TOO_BIG);
+    assert_int_equal(violations(r), 0);
+    rig_free(r);
+    r = rig_new("faults.bad_input.over_size_limit=1", true);
+    gp_drive_close(&r->run, 0, GP_CLOSE_UNSUPPORTED);
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+    /* a ping before auth: AUTH_REQUIRED, then 4401 */
+    r = rig_new("faults.bad_input.ping_before_auth=1", false);
+    assert_true(rig_sent(r, "\"ping\""));
+    deliver(r, ERROR_MSG("AUTH_REQUIRED"), 0);
+    gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_FAILED);
+    assert_int_equal(violations(r), 0);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_REFUSED);
+    rig_free(r);
+    r = rig_new("faults.bad_input.ping_before_auth=1", false);
+    gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_FAILED); /* without AUTH_REQUIRED */
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+    /* garbage before auth is BAD_MESSAGE, and the connection stays open */
+    r = rig_new("faults.bad_input.garbage_before_auth=1", false);
+    deliver(r, ERROR_MSG("BAD_MESSAGE"), 0);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_PENDING);
+    rig_free(r);
+    r = rig_new("faults.bad_input.garbage_before_auth=1", false);
+    deliver(r, ERROR_MSG("AUTH_REQUIRED"), 0);
+    gp_drive_close(&r->run, 0, GP_CLOSE_AUTH_FAILED);
+    assert_int_not_equal(r->run.clients[0].outcome, GP_VC_COMPLETED);
+    assert_true(violations(r) != 0);
+    rig_free(r);
+    /* a request pipelined behind the auth: NOT_READY or run, never silence */
+    r = rig_new("faults.bad_input.pipelined_request=1", false);
+    assert_true(rig_sent(r, "pipe-1"));
+    assert_true(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+    r = rig_new("faults.bad_input.pipelined_request=1", false);
+    deliver(r, "{\"type\":\"error\",\"data\":{\"code\":\"NOT_READY\",\"message\":\"m\","
+               "\"request_id\":\"pipe-1\"}}", 0);
+    assert_false(HAS(violations(r), FAULT_ANSWERS));
+    rig_free(r);
+}
+
+/* An event's fields must agree with its request (goldpath.v1): agent_started
+ * the agent asked for, tool_completed the tool tool_executing named; a
+ * request sent without request_id is matched to the id the server gives. */
+static void test_event_fields_and_request_shapes(void **state)
+{
+    (void)state;
+    static const char started_as[] =
+        "{\"type\":\"agent_started\",\"data\":{\"request_id\":\"r-1\",\"connection_id\":"
+        "\"ws_1_1\",\"agent_type\":\"researcher\"}}";
+    static const char tool_y[] =
+        "{\"type\":\"tool_completed\",\"data\":{\"request_id\":\"r-1\",\"connection_id\":"
+        "\"ws_1_1\",\"tool\":\"y\",\"result\":\"z\"}}";
+    /* the agent the request did not ask for */
+    rig *r = rig_new(NULL, true);
+    deliver(r, started_as, 0);
+    assert_true(HAS(violations(r), RESPONSE_MISMATCH));
+    rig_free(r);
+    /* tool_executing names x, tool_completed y */
+    r = rig_new(NULL, true);
+    for (int s = 0; s < 3; s++)
+        deliver(r, event(s), 0);
+    deliver(r, tool_y, 0);
+    assert_true(HAS(violations(r), RESPONSE_MISMATCH));
+    rig_free(r);
+    /* the plain story has none of it */
+    r = rig_new(NULL, true);
+    for (int s = 0; s < 4; s++)
+        deliver(r, event(s), 0);
+    completed(r, "Summarise topic 1 for user 0");
+    assert_int_equal(violations(r), 0);
+    rig_free(r);
+
+    /* a seed whose first request goes without request_id */
+    uint64_t seed = 0;
+    for (uint64_t s = 1; s < 1000 && !seed; s++) {
+        r = rig_new("clients.varied_requests=1", false);
+        r->run.sc.seed = s;
+        if (gp_vclient_request_shape(&r->sh, &r->run.clients[0], 0) == GP_VC_SHAPE_NO_ID)
+            seed = s;
+        rig_free(r);
+    }
+    assert_true(seed != 0);
+    char tweak[96];
+    snprintf(tweak, sizeof(tweak), "clients.varied_requests=1;seed=%llu",
+             (unsigned long long)seed);
+    r = rig_new(tweak, true); /* sends the request, without request_id */
+    assert_false(rig_sent(r, "\"request_id\""));
+    const char *const srv1[] = {
+        "{\"type\":\"agent_started\",\"data\":{\"request_id\":\"srv-1\",\"connection_id\":\"ws_1_1\",\"agent_type\":\"supervisor\"}}",
+        "{\"type\":\"agent_thinking\",\"data\":{\"request_id\":\"srv-1\",\"connection_id\":\"ws_1_1\",\"thought\":\"t\"}}",
+        "{\"type\":\"tool_executing\",\"data\":{\"request_id\":\"srv-1\",\"connection_id\":\"ws_1_1\",\"tool\":\"x\"}}",
+        "{\"type\":\"tool_completed\",\"data\":{\"request_id\":\"srv-1\",\"connection_id\":\"ws_1_1\",\"tool\":\"x\",\"result\":\"y\"}}",
+    };
+    for (int s = 0; s < 4; s++)
+        deliver(r, srv1[s], 0);
+    /* another id the client never saw named: not its request */
+    deliver(r, "{\"type\":\"agent_thinking\",\"data\":{\"request_id\":\"srv-9\","
+               "\"connection_id\":\"ws_1_1\",\"thought\":\"t\"}}", 0);
+    char response[300], digest[GP_AGENT_DIGEST_TEXT_LEN], msg[600];
+    gp_agent_digest_text("Summarise topic 1 for user 0", digest, sizeof(digest));
+    snprintf(response, sizeof(response), "The supervisor agent answered using x%s", digest);
+    snprintf(msg, sizeof(msg),
+             "{\"type\":\"agent_completed\",\"data\":{\"request_id\":\"srv-1\","
+             "\"connection_id\":\"ws_1_1\",\"response\":\"%s\"}}", response);
+    deliver(r, msg, 0);
+    assert_int_equal(r->run.clients[0].outcome, GP_VC_COMPLETED);
+    uint32_t v = violations(r);
+    assert_true(HAS(v, ISOLATION));
+    assert_false(HAS(v, RESPONSE_MISMATCH));
+    assert_false(HAS(v, EVENTS_OUT_OF_ORDER));
     rig_free(r);
 }
 
@@ -899,6 +1125,8 @@ int main(void)
         cmocka_unit_test(test_a_second_connection_ready),
         cmocka_unit_test(test_injected_faults_get_the_protocols_answer),
         cmocka_unit_test(test_a_silent_client_is_closed_at_the_auth_timeout),
+        cmocka_unit_test(test_bad_input_gets_the_tables_answer),
+        cmocka_unit_test(test_event_fields_and_request_shapes),
         cmocka_unit_test(test_every_bad_token_kind_is_refused),
         cmocka_unit_test(test_messages_after_close),
         cmocka_unit_test(test_gauges_are_sampled_during_the_run),

@@ -287,6 +287,14 @@ static void test_every_bad_token_is_bad(void **state)
             assert_true(sig_ok);
             assert_non_null(strchr(json_string_value(json_object_get(cl, "uid")), ' '));
             break;
+        case GP_BAD_TOKEN_EXPIRES_NOW: /* expired on its exp second */
+            assert_true(sig_ok);
+            assert_int_equal(json_integer_value(json_object_get(cl, "exp")), now);
+            break;
+        case GP_BAD_TOKEN_SUB_TOO_LONG: /* the caller's user is the 129 characters */
+            assert_true(sig_ok);
+            assert_string_equal(json_string_value(json_object_get(cl, "uid")), "user_1");
+            break;
         case GP_BAD_TOKEN_MALFORMED: {
             int dots = 0;
             for (const char *q = tok; *q; q++)
@@ -300,6 +308,15 @@ static void test_every_bad_token_is_bad(void **state)
         }
         json_decref(cl);
     }
+    /* a good token valid from this very second */
+    assert_int_equal(gp_profile_token(&p, &k, GP_PROFILE_EDGE_TOKEN(GP_EDGE_TOKEN_NBF_NOW),
+                                      "user_1", 1, now, tok, sizeof(tok)),
+                     GP_OK);
+    assert_int_equal(gp_mint_verify(k.good, tok, strlen(tok)), GP_OK);
+    c = claims_of(tok);
+    assert_int_equal(json_integer_value(json_object_get(c, "nbf")), now);
+    assert_true(json_integer_value(json_object_get(c, "exp")) > now);
+    json_decref(c);
     gp_profile_keys_close(&k);
     unsetenv("CHAT_JWT_SECRET");
     assert_int_equal(gp_profile_keys_open(&p, &k, err, sizeof(err)), GP_ERR_INVALID_ARG);

@@ -308,7 +308,7 @@ static void test_error_unknown_nested_field(void **state)
                        GP_ERR_INVALID_ARG, "faults.disconect",
                        "unknown field (allowed in faults: accept_race, slow_accept, "
                        "slow_accept_ms, disconnect, bad_token, early_message, no_auth, "
-                       "agent_failure, until_ms)");
+                       "bad_input, edge_token, agent_failure, until_ms)");
     assert_parse_error("{\"server\": {\"agent\": {\"think_ms\": {\"min\": 1, \"mx\": 2}}}}",
                        GP_ERR_INVALID_ARG, "server.agent.think_ms.mx",
                        "(allowed in server.agent.think_ms: min, max)");
@@ -840,7 +840,13 @@ static void test_to_json_round_trip_every_field(void **state)
     for (int p = 0; p < GP_PHASE_COUNT; p++)
         sc.faults.disconnect[p] = 0.03 + 0.01 * p;
     for (int t = 0; t < GP_BAD_TOKEN_COUNT; t++)
-        sc.faults.bad_token[t] = 0.07 + 0.01 * t;
+        sc.faults.bad_token[t] = 0.02 + 0.005 * t;
+    for (int k = 0; k < GP_BAD_INPUT_COUNT; k++)
+        sc.faults.bad_input[k] = 0.01 + 0.004 * k;
+    for (int e = 0; e < GP_EDGE_TOKEN_COUNT; e++)
+        sc.faults.edge_token[e] = 0.15 + 0.1 * e;
+    sc.faults.no_auth = 0.0625;
+    sc.faults.until_ms = 21;
     sc.faults.early_message = 0.11;
     sc.faults.agent_failure = 0.12;
     sc.limits.ready_timeout_ms = 16;
@@ -925,11 +931,27 @@ static void test_names(void **state)
     }
     for (int t = 0; t < GP_BAD_TOKEN_COUNT; t++) {
         char a[128];
-        snprintf(a, sizeof(a), "faults.bad_token.%s=0.%d", gp_bad_token_name((gp_bad_token)t),
+        snprintf(a, sizeof(a), "faults.bad_token.%s=%d.0e-2", gp_bad_token_name((gp_bad_token)t),
                  t + 1);
         set_ok(&sc, a);
-        assert_true(sc.faults.bad_token[t] == (t + 1) / 10.0);
+        assert_true(sc.faults.bad_token[t] == (t + 1) / 100.0);
     }
+    for (int k = 0; k < GP_BAD_INPUT_COUNT; k++) {
+        char a[128];
+        snprintf(a, sizeof(a), "faults.bad_input.%s=%d.0e-2", gp_bad_input_name((gp_bad_input)k),
+                 k + 1);
+        set_ok(&sc, a);
+        assert_true(sc.faults.bad_input[k] == (k + 1) / 100.0);
+    }
+    for (int e = 0; e < GP_EDGE_TOKEN_COUNT; e++) {
+        char a[128];
+        snprintf(a, sizeof(a), "faults.edge_token.%s=%d.0e-1",
+                 gp_edge_token_name((gp_edge_token)e), e + 1);
+        set_ok(&sc, a);
+        assert_true(sc.faults.edge_token[e] == (e + 1) / 10.0);
+    }
+    assert_null(gp_bad_input_name(GP_BAD_INPUT_COUNT));
+    assert_null(gp_edge_token_name(GP_EDGE_TOKEN_COUNT));
 }
 
 static void test_check_names(void **state)

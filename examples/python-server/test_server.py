@@ -16,6 +16,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import random
@@ -98,11 +99,20 @@ def claims_for(uid="alice", ttl=600, **extra):
 
 # ---- the server process -----------------------------------------------------
 
+_port_picks = itertools.count()
+
+
 def _free_port_below_32768():
-    """A port in 20000-32767 that can be bound now (the server may still
-    lose it to a race: start() retries)."""
-    for _ in range(200):
-        port = random.randrange(20000, 32768)
+    """A port in 20000-31999 that 127.0.0.1 can bind now (the server may still
+    lose it to a race: start() retries).  Never --port 0: the kernel would
+    pick one in its ephemeral range (32768 up), where TIME_WAIT and outgoing
+    connections collide with test servers.  The walk starts at an offset
+    derived from the pid, so parallel runs (ctest -j2) start far apart, and
+    moves on with every pick, so successive servers get other ports."""
+    lo, span = 20000, 12000
+    start = (os.getpid() * 211 + next(_port_picks) * 97) % span
+    for k in range(span):
+        port = lo + (start + k * 7) % span  # 7: a step that visits every port
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -120,7 +130,8 @@ class ServerProc:
         self.log_path = os.path.join(tmpdir, name + ".log")
         self.err_path = os.path.join(tmpdir, name + ".stderr")
         self.proc = None
-        self.port = None
+        self.port = None  # from the readiness line
+        self.asked_port = None  # given as --port
 
     def start(self, port=None):
         for _ in range(5):
@@ -132,6 +143,9 @@ class ServerProc:
         raise AssertionError("server did not start; log:\n" + self.log())
 
     def _try_start(self, port):
+        """True once the server is ready; False when it exited because it
+        could not bind the port (another process took it meanwhile)."""
+        self.asked_port = port
         for path in (self.log_path, self.err_path):
             if os.path.exists(path):
                 os.unlink(path)
@@ -148,7 +162,10 @@ class ServerProc:
                 self.port = int(m.group(1))
                 return True
             if self.proc.poll() is not None:
-                return False  # e.g. the port was taken meanwhile
+                if self.proc.returncode == 1 and " ERROR chat-server cannot listen on " in self.log():
+                    return False  # the port was taken meanwhile
+                raise AssertionError("server exited %d before it listened; log:\n%s\nstderr:\n%s"
+                                     % (self.proc.returncode, self.log(), self.stderr()))
             time.sleep(0.02)
         self.kill()
         raise AssertionError("no readiness line within 10 s; log:\n" + self.log())
@@ -156,6 +173,13 @@ class ServerProc:
     def log(self):
         try:
             with open(self.log_path, encoding="utf-8") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def stderr(self):
+        try:
+            with open(self.err_path, encoding="utf-8", errors="replace") as f:
                 return f.read()
         except FileNotFoundError:
             return ""
@@ -642,9 +666,12 @@ class Lifecycle(Base):
         self.assertIn("Shutting down: 1 connections", self.srv.log())
         self.assertIn("Shut down: 0 state machines left in the registry", self.srv.log())
 
-    def test_port_zero_and_help(self):
-        self.start_server(port=0)
-        self.assertGreater(self.srv.port, 0)
+    def test_explicit_port_and_help(self):
+        # Not --port 0: test ports are picked below 32768, out of the
+        # kernel's ephemeral range.  The readiness line names the port given.
+        self.start_server()
+        self.assertLess(self.srv.asked_port, 32768)
+        self.assertEqual(self.srv.port, self.srv.asked_port)
         self.assertEqual(self.healthz(), 0)
         help_out = subprocess.run([sys.executable, SERVER, "--help"], capture_output=True, text=True)
         self.assertEqual(help_out.returncode, 0)

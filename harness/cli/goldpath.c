@@ -36,7 +36,8 @@ int main(int argc, char **argv)
         if (topic && (strcmp(topic, "--help") == 0 || strcmp(topic, "-h") == 0))
             topic = "help";
         if (topic && !gp_cli_help_known(topic)) {
-            fprintf(stderr, "goldpath help: no command \"%s\" (commands: run, sweep, merge, plot, token, help)\n",
+            fprintf(stderr, "goldpath help: no command \"%s\" (commands: run, sweep, merge, shrink, explore, "
+                            "plot, token, help)\n",
                     topic);
             return 2;
         }
@@ -47,13 +48,14 @@ int main(int argc, char **argv)
         gp_cli_version();
         return 0;
     }
-    static const char *const commands[] = {"run", "sweep", "merge", "plot", "token", "shrink", "explore", "help", "version"};
+    static const char *const commands[] = {"run",    "sweep",   "merge", "plot", "token",
+                                           "shrink", "explore", "help",  "version"};
     const char *near = gp_suggest(cmd, commands, sizeof(commands) / sizeof(commands[0]));
     if (near)
         fprintf(stderr, "goldpath: unknown command \"%s\" (did you mean %s? see goldpath --help)\n",
                 cmd, near);
     else
-        fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, sweep, merge, plot, "
-                        "token, help; see goldpath --help)\n", cmd);
+        fprintf(stderr, "goldpath: unknown command \"%s\" (commands: run, sweep, merge, shrink, "
+                        "explore, plot, token, help; see goldpath --help)\n", cmd);
     return 2;
 }

@@ -481,10 +481,11 @@ int gp_cli_explore(int argc, char **argv)
            e->order == GP_SIM_ORDER_PCT ? "pct" : "random", t->failed, t->run, t->n_groups,
            t->n_groups == 1 ? "" : "s");
     for (uint32_t g = 0; g < t->n_groups; g++)
-        printf("  %u. %s: %" PRIu64 " seeds, first %" PRIu64 "; minimal: %s/failure-%u/minimal.json"
-               " (%u clients)\n",
-               g + 1, t->groups[g].fingerprint, t->groups[g].seeds, t->groups[g].first_seed, dir,
-               g + 1, t->groups[g].shrunk.clients_after);
+        printf("  %u. %s: %" PRIu64 " seed%s, first %" PRIu64
+               "; minimal: %s/failure-%u/minimal.json (%u client%s)\n",
+               g + 1, t->groups[g].fingerprint, t->groups[g].seeds,
+               t->groups[g].seeds == 1 ? "" : "s", t->groups[g].first_seed, dir, g + 1,
+               t->groups[g].shrunk.clients_after, t->groups[g].shrunk.clients_after == 1 ? "" : "s");
     printf("  report: %s/report.html\n", dir);
     exit_code = interrupted ? GP_CLI_EXIT_INTERRUPTED : t->failed ? 1 : 0;
 out:

@@ -18,6 +18,10 @@ static const char overview[] =
     "                    seeds each, and plot the rates against the field\n"
     "  merge OUT DIR...  join the folders of a sweep's or a live run's shards\n"
     "                    (--shard I/N) into one report folder\n"
+    "  shrink RUN|SCEN   reduce a failing simulated run to a minimal scenario that\n"
+    "                    fails the same way, with its replay command\n"
+    "  explore SCENARIO  run a scenario under many seeds (and event orders), group\n"
+    "                    the failures and shrink one of each\n"
     "  plot DIR          render a run or sweep folder's plots and report.html again\n"
     "  token --sub USER  print a token for the server's secret\n"
     "  help [COMMAND]    this text, or a command's\n"
@@ -150,17 +154,82 @@ static const char merge_help[] =
     "exit status: 0 merged (a live run: and every check held), 1 a merged live\n"
     "run failed a check, 2 bad usage or shards that cannot be merged.\n";
 
+static const char shrink_help[] =
+    "usage: goldpath shrink RUN_DIR | SCENARIO.json [options]\n"
+    "\n"
+    "Reduces a failing simulated run to a minimal scenario that fails the same\n"
+    "check: first the clients (delta debugging over the scenario's clients, each\n"
+    "keeping its own draws, so that the clients left tell their own story), then\n"
+    "the scenario's dials one at a time (requests, each fault class, the network's\n"
+    "faults, latencies, timings, arrivals, shared users, each bug), each change\n"
+    "kept only when the check still fails. RUN_DIR is a folder written by goldpath\n"
+    "run (its scenario.json, seed and overrides). Writes OUT/minimal.json (run it\n"
+    "with goldpath run), the trace of each client left, what was removed, and\n"
+    "report.html. Deterministic: the same input gives the same minimal scenario.\n"
+    "\n"
+    "options:\n"
+    "  --check NAME         the failure to keep: a check (missing_agent_events,\n"
+    "                       ...), log.SIGNATURE or latency.KIND.STAT; default: the\n"
+    "                       first check that failed\n"
+    "  --seed N             override the seed\n"
+    "  --clients N          override clients.count\n"
+    "  --set PATH=VALUE     override a scenario field (as goldpath run)\n"
+    "  --strategy random|pct  the order of simultaneous events: the seed's own\n"
+    "                       (default) or PCT's priorities, for a failure found by\n"
+    "                       goldpath explore --strategy pct\n"
+    "  --depth D            PCT's depth (default 3)\n"
+    "  --time S             stop after S seconds, keeping the smallest so far\n"
+    "                       (default 60)\n"
+    "  --out DIR            output folder (default reports/shrink/NAME-minimal)\n"
+    "  --quiet, -q          no progress line, no list of what was removed\n"
+    "\n"
+    "exit status: 0 a minimal scenario was written, 1 nothing failed (nothing to\n"
+    "shrink), 2 bad usage or input.\n";
+
+static const char explore_help[] =
+    "usage: goldpath explore SCENARIO.json [options]\n"
+    "\n"
+    "Runs the scenario in simulation under a range of seeds in parallel worker\n"
+    "processes, groups the failing seeds by what failed (the first failed check\n"
+    "and the log signatures found), shrinks one seed of each group to a minimal\n"
+    "scenario (as goldpath shrink) and writes one report of the distinct failures:\n"
+    "OUT/explore.json (the seeds run, each group and its seeds), OUT/failure-K/\n"
+    "(the minimal scenario, its replay command and traces) and report.html. The same\n"
+    "seeds, strategy and depth give the same files whatever --jobs is.\n"
+    "\n"
+    "options:\n"
+    "  --seeds A:B          the seeds to run, inclusive (default: the scenario's\n"
+    "                       seed and the 99 after it)\n"
+    "  --time S             stop starting new seeds after S seconds\n"
+    "  --first              stop at the first failing seed\n"
+    "  --jobs N, -j N       worker processes (default: one per CPU this process may\n"
+    "                       use)\n"
+    "  --strategy random|pct  random: each seed's own order of simultaneous events\n"
+    "                       (default); pct: PCT's random priorities with D change\n"
+    "                       points, which finds ordering bugs in fewer runs\n"
+    "  --depth D            PCT's depth (default 3)\n"
+    "  --clients N          override clients.count\n"
+    "  --set PATH=VALUE     override a scenario field (as goldpath run)\n"
+    "  --shrink-time S      time given to shrinking each distinct failure\n"
+    "                       (default 30)\n"
+    "  --out DIR            output folder (default reports/explore/NAME)\n"
+    "  --quiet, -q          no progress line\n"
+    "\n"
+    "exit status: 0 no seed failed, 1 some seed failed, 2 bad usage or input,\n"
+    "130 interrupted (the seeds run so far are reported).\n";
+
 static const char help_help[] =
     "usage: goldpath help [COMMAND]\n"
     "\n"
-    "Prints the overview, or the help of COMMAND (run, sweep, merge, plot, token,\n"
-    "help).\n"
+    "Prints the overview, or the help of COMMAND (run, sweep, merge, shrink,\n"
+    "explore, plot, token, help).\n"
     "goldpath COMMAND --help prints the same.\n";
 
 static const struct {
     const char *cmd, *text;
 } texts[] = {
     {"run", run_help},     {"sweep", sweep_help}, {"merge", merge_help}, {"plot", plot_help},
+    {"shrink", shrink_help}, {"explore", explore_help},
     {"token", token_help}, {"help", help_help},
 };
 

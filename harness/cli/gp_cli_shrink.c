@@ -23,14 +23,14 @@
 #include "gp_shrink.h"
 #include "gp_sim.h"
 
-enum { S_SEED = 1, S_CHECK, S_OUT, S_TIME, S_SET, S_QUIET, S_STRATEGY, S_DEPTH };
+enum { S_SEED = 1, S_CHECK, S_OUT, S_TIME, S_SET, S_QUIET, S_STRATEGY, S_DEPTH, S_CLIENTS };
 
 typedef struct shrink_opts {
     const char *input, *check, *out;
     const char *sets[GP_CLI_SETS_MAX];
     int sets_len;
     bool seed_given, quiet;
-    uint64_t seed;
+    uint64_t seed, clients; /* clients: 0, not given */
     double time_s;
     int order;
     uint32_t depth;
@@ -74,6 +74,8 @@ static int on_option(void *ctx, int id, const char *opt, const char *v)
     case S_QUIET:
         o->quiet = true;
         return 0;
+    case S_CLIENTS:
+        return gp_cli_number("shrink", opt, v, 1, GP_CLIENTS_MAX, &o->clients) ? -1 : 0;
     case S_STRATEGY:
         if (strcmp(v, "random") != 0 && strcmp(v, "pct") != 0) {
             fprintf(stderr, "goldpath shrink: --strategy \"%s\": takes random or pct\n", v);
@@ -103,7 +105,7 @@ static int on_operand(void *ctx, const char *arg)
 }
 
 /* The scenario to shrink: a run folder's scenario.json, or a scenario file;
- * then --set and --seed. */
+ * then --set, --seed and --clients. */
 static int load(const shrink_opts *o, gp_scenario *sc, char *err, size_t err_len)
 {
     struct stat st;
@@ -122,6 +124,8 @@ static int load(const shrink_opts *o, gp_scenario *sc, char *err, size_t err_len
         rc = gp_scenario_set(sc, o->sets[i], err, err_len);
     if (rc == GP_OK && o->seed_given)
         sc->seed = o->seed;
+    if (rc == GP_OK && o->clients)
+        sc->clients.count = (uint32_t)o->clients;
     return rc == GP_OK ? gp_scenario_validate(sc, err, err_len) : rc;
 }
 
@@ -333,6 +337,7 @@ int gp_cli_shrink(int argc, char **argv)
         {"out", 0, true, S_OUT},         {"time", 0, true, S_TIME},
         {"set", 0, true, S_SET},         {"quiet", 'q', false, S_QUIET},
         {"strategy", 0, true, S_STRATEGY}, {"depth", 0, true, S_DEPTH},
+        {"clients", 0, true, S_CLIENTS},
     };
     shrink_opts o = {.time_s = 60, .depth = 3};
     int rc = gp_cli_getopt("shrink", argc, argv, opts, sizeof(opts) / sizeof(opts[0]), on_option,

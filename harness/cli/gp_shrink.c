@@ -2,6 +2,7 @@
  * (gp_shrink.h). */
 #include "gp_shrink.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,10 @@ static bool fault_off(gp_scenario *sc, int f)
             return rate_off(&sc->faults.disconnect[f - 100]);
         if (f >= 200 && f < 200 + GP_BAD_TOKEN_COUNT)
             return rate_off(&sc->faults.bad_token[f - 200]);
+        if (f >= 300 && f < 300 + GP_BAD_INPUT_COUNT)
+            return rate_off(&sc->faults.bad_input[f - 300]);
+        if (f >= 400 && f < 400 + GP_EDGE_TOKEN_COUNT)
+            return rate_off(&sc->faults.edge_token[f - 400]);
         return false;
     }
 }
@@ -275,8 +280,13 @@ static const char *fault_name(int f)
         return names[f];
     if (f >= 100 && f < 100 + GP_PHASE_COUNT)
         snprintf(buf, sizeof(buf), "faults.disconnect.%s", gp_phase_name((gp_phase)(f - 100)));
-    else
+    else if (f >= 200 && f < 300)
         snprintf(buf, sizeof(buf), "faults.bad_token.%s", gp_bad_token_name((gp_bad_token)(f - 200)));
+    else if (f >= 300 && f < 400)
+        snprintf(buf, sizeof(buf), "faults.bad_input.%s", gp_bad_input_name((gp_bad_input)(f - 300)));
+    else
+        snprintf(buf, sizeof(buf), "faults.edge_token.%s",
+                 gp_edge_token_name((gp_edge_token)(f - 400)));
     return buf;
 }
 
@@ -289,7 +299,7 @@ static bool dials(shrinker *k, gp_scenario *sc, const uint32_t *who, uint32_t n)
         const char *what;
         bool (*apply)(gp_scenario *, int);
         int arg;
-    } list[64];
+    } list[96];
     int len = 0;
 #define DIAL(w, f, a) list[len++] = (typeof(list[0])){w, f, a}
     DIAL("clients.requests_per_client: 1", one_request, 0);
@@ -299,6 +309,10 @@ static bool dials(shrinker *k, gp_scenario *sc, const uint32_t *who, uint32_t n)
         DIAL(NULL, fault_off, 100 + p);
     for (int b = 0; b < GP_BAD_TOKEN_COUNT; b++)
         DIAL(NULL, fault_off, 200 + b);
+    for (int b = 0; b < GP_BAD_INPUT_COUNT; b++)
+        DIAL(NULL, fault_off, 300 + b);
+    for (int e = 0; e < GP_EDGE_TOKEN_COUNT; e++)
+        DIAL(NULL, fault_off, 400 + e);
     for (int b = 0; b < GP_BUG_COUNT; b++)
         DIAL("bug off", bug_off, b);
     DIAL("network.latency: fixed at its minimum", fixed_latency, 0);
@@ -311,6 +325,7 @@ static bool dials(shrinker *k, gp_scenario *sc, const uint32_t *who, uint32_t n)
     DIAL("clients.header_auth_fraction: 1", one_auth_way, 1);
     DIAL("clients.user_pool: none", no_shared_users, 0);
 #undef DIAL
+    assert(len <= (int)(sizeof(list) / sizeof(list[0])));
     for (int d = 0; d < len && !out_of_time(k) && !k->nomem; d++) {
         t = *sc;
         if (!list[d].apply(&t, list[d].arg))

@@ -30,7 +30,10 @@ typedef struct vmsg {
     int64_t counter;
     int code;             /* VM_ERROR: gp_proto_error (GP_PROTO_ERROR_COUNT: unknown) */
     const char *request_id, *connection_id, *user_id, *state, *response;
+    const char *agent_type, *tool; /* goldpath.v1 only */
 } vmsg;
+
+static int probe_close(int kind);
 
 static const char *const check_names[] = {
 #define GP_CHECK_NAME(e, name, what) name,
@@ -50,7 +53,7 @@ static const char *const failure_texts[] = {
 static const char *const failure_names[] = {
     "none", "ready_timeout", "request_timeout", "unexpected_close", "unexpected_error",
     "auth_refused", "bad_token_accepted", "unparseable", "connect_failed", "run_timeout",
-    "not_timed_out", "upgrade_refused"};
+    "not_timed_out", "upgrade_refused", "bad_input_misanswered"};
 _Static_assert(sizeof(failure_names) / sizeof(failure_names[0]) == GP_VC_FAIL_COUNT,
                "a name per failure");
 _Static_assert(GP_CHECK_COUNT <= 32, "violations is a 32-bit mask");
@@ -184,6 +187,22 @@ void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index, uint3
      * right behind it, as a pipelining client would: the answer to a bad
      * token is AUTH_FAILED and close 4401, nothing for the request. */
     p->after_auth = p->bad_token >= 0 && !p->header_auth && !p->early_message;
+    /* drawn after everything else: a client with a bad token, no auth or an
+     * early request has no bad input (one with an accept race may: its first
+     * messages, and one right behind the auth, are held until accept) */
+    p->bad_input = (int8_t)pick(&c->rng, sc->faults.bad_input, GP_BAD_INPUT_COUNT);
+    if (p->bad_token >= 0 || p->no_auth || p->early_message ||
+        (sc->faults.until_ms && p->start_ms >= sc->faults.until_ms))
+        p->bad_input = -1;
+    if (p->bad_input == GP_BAD_INPUT_EARLY_GARBAGE || p->bad_input == GP_BAD_INPUT_EARLY_PING ||
+        p->bad_input == GP_BAD_INPUT_PIPELINED)
+        p->header_auth = false; /* these ride on the first message */
+    /* drawn after that: a good token at a rule's edge, for a client that
+     * authenticates with a good one */
+    p->edge_token = (int8_t)pick(&c->rng, sc->faults.edge_token, GP_EDGE_TOKEN_COUNT);
+    if (p->bad_token >= 0 || p->no_auth ||
+        (sc->faults.until_ms && p->start_ms >= sc->faults.until_ms))
+        p->edge_token = -1;
 }
 
 bool gp_vclient_expects_completion(const gp_vclient *c)
@@ -191,7 +210,7 @@ bool gp_vclient_expects_completion(const gp_vclient *c)
     /* a connection the driver's network reset cannot complete: the fault
      * was injected, and the fact is on record */
     return c->plan.bad_token < 0 && c->plan.disconnect < 0 && !c->plan.no_auth &&
-           !c->facts.reset;
+           !c->facts.reset && !(c->plan.bad_input >= 0 && probe_close(c->plan.bad_input));
 }
 
 /* Texts cut as snprintf cuts them (at cap - 1 bytes, always terminated),
@@ -242,6 +261,16 @@ void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,
     vc_text t = text_start(out, out_len);
     text_str(&t, "user_");
     text_uint(&t, n);
+    size_t want = c->plan.edge_token == GP_EDGE_TOKEN_LONGEST_SUB ? GP_VC_SUB_MAX
+                  : c->plan.bad_token == GP_BAD_TOKEN_SUB_TOO_LONG ? GP_VC_SUB_MAX + 1
+                                                                    : 0;
+    size_t len = strlen(out);
+    if (want && len < want && want < out_len) { /* "user_<n>_" and a filler */
+        out[len++] = '_';
+        for (; len < want; len++)
+            out[len] = (char)('a' + (len * 7 + n) % 26);
+        out[len] = '\0';
+    }
 }
 
 void gp_vclient_request_message(const gp_vclient *c, int k, char *out, size_t out_len)
@@ -283,14 +312,17 @@ int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
                      size_t out_len)
 {
     if (sh->profile) {
-        char user[32];
+        char user[GP_VC_USER_MAX];
         gp_vclient_user(c, sh->sc, user, sizeof(user));
         int64_t now_s = sh->epoch_s + (int64_t)(sh->io.now_ms(sh->io.ctx) / 1000);
-        return gp_profile_token(sh->profile, sh->keys, c->plan.bad_token, user, c->index, now_s,
+        int kind = c->plan.bad_token >= 0    ? c->plan.bad_token
+                   : c->plan.edge_token >= 0 ? GP_PROFILE_EDGE_TOKEN(c->plan.edge_token)
+                                             : -1;
+        return gp_profile_token(sh->profile, sh->keys, kind, user, c->index, now_s,
                                 out, out_len);
     }
     static const char hs256[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    char user[32], payload[192];
+    char user[GP_VC_USER_MAX], payload[384];
     gp_vclient_user(c, sh->sc, user, sizeof(user));
     int64_t now_s = sh->epoch_s + (int64_t)(sh->io.now_ms(sh->io.ctx) / 1000);
     switch (c->plan.bad_token) {
@@ -298,6 +330,9 @@ int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
         return gp_jwt_sign(sh->wrong_key, user, now_s, now_s + 3600, out, out_len);
     case GP_BAD_TOKEN_EXPIRED:
         return gp_jwt_sign(sh->key, user, now_s - 7200, now_s - 3600, out, out_len);
+    case GP_BAD_TOKEN_EXPIRES_NOW: /* this second is at or after exp: expired (the
+                                      server's clock is never behind ours) */
+        return gp_jwt_sign(sh->key, user, now_s - 3600, now_s, out, out_len);
     case GP_BAD_TOKEN_ALG_NONE:
     case GP_BAD_TOKEN_NO_SIGNATURE:
     case GP_BAD_TOKEN_TRUNCATED:
@@ -305,9 +340,15 @@ int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
     case GP_BAD_TOKEN_BAD_SUB:
     case GP_BAD_TOKEN_NOT_YET_VALID:
     case GP_BAD_TOKEN_MALFORMED:
+    case GP_BAD_TOKEN_SUB_TOO_LONG:
         break; /* made by hand below */
     default: /* a good token: the common case, signed without a payload text of our own */
-        return gp_jwt_sign(sh->key, user, now_s, now_s + 3600, out, out_len);
+        if (c->plan.edge_token != GP_EDGE_TOKEN_NBF_NOW)
+            return gp_jwt_sign(sh->key, user, now_s, now_s + 3600, out, out_len);
+        /* valid from this second: the server's clock is never behind ours */
+        snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}",
+                 user, (long long)now_s, (long long)now_s, (long long)(now_s + 3600));
+        return sign_cut(sh->key, hs256, payload, 0, out, out_len);
     }
     snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"iat\":%lld,\"exp\":%lld}", user,
              (long long)now_s, (long long)(now_s + 3600));
@@ -330,6 +371,8 @@ int gp_vclient_token(const gp_vc_shared *sh, const gp_vclient *c, char *out,
         snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"nbf\":%lld,\"exp\":%lld}",
                  user, (long long)(now_s + 3600), (long long)(now_s + 7200));
         return sign_cut(sh->key, hs256, payload, 0, out, out_len);
+    case GP_BAD_TOKEN_SUB_TOO_LONG: /* user is 129 characters: the payload above */
+        return sign_cut(sh->key, hs256, payload, 0, out, out_len);
     default: /* GP_BAD_TOKEN_MALFORMED: two parts, not three */
         return sign_cut(sh->key, hs256, payload, SIZE_MAX - 1, out, out_len);
     }
@@ -347,7 +390,7 @@ static void violation(gp_vclient *c, gp_check k)
 
 static void send_msg(const gp_vc_shared *sh, gp_vclient *c, const gp_msg *m, unsigned tag)
 {
-    char buf[2048];
+    char buf[8192]; /* a long message of clients.varied_requests is at most 4 KiB */
     size_t len = 0;
     if (gp_msg_encode_with(sh->enc, m, buf, sizeof(buf), &len) == GP_OK)
         sh->io.send(sh->io.ctx, c, buf, len, tag);
@@ -406,15 +449,136 @@ static void request_id(const gp_vc_shared *sh, const gp_vclient *c, int k, char 
     }
 }
 
+/* faults.bad_input.at_size_limit: the first request's message, padded so
+ * that the whole frame is exactly server.max_message_bytes (malloc'd; NULL
+ * when the frame cannot be that size). */
+static char *at_limit_message(const gp_vc_shared *sh, const gp_vclient *c)
+{
+    char base[96];
+    gp_vclient_request_message(c, 0, base, sizeof(base));
+    gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = "r-1", .message = base,
+                .agent_type = "supervisor"};
+    char frame[512];
+    size_t len = 0;
+    size_t limit = sh->sc->server.max_message_bytes;
+    if (gp_msg_encode(&m, frame, sizeof(frame), &len) != GP_OK || len >= limit)
+        return NULL;
+    size_t n = strlen(base) + (limit - len); /* filler needs no escaping */
+    char *msg = malloc(n + 1);
+    if (!msg)
+        return NULL;
+    memcpy(msg, base, strlen(base));
+    for (size_t i = strlen(base); i < n; i++)
+        msg[i] = (char)('a' + (i * 7 + c->seed_index) % 26);
+    msg[n] = '\0';
+    return msg;
+}
+
+static bool at_limit(const gp_vclient *c, int k)
+{
+    return k == 0 && c->plan.bad_input == GP_BAD_INPUT_AT_LIMIT;
+}
+
+/* ---- clients.varied_requests: the shape of each request ---------------------- */
+
+static const char *const agent_types[] = {"researcher", "coder", "planner", "data_analyst"};
+
+/* The longest message a varied request carries, and room for it. */
+#define LONG_MESSAGE_MAX 4096
+#define REQUEST_TEXT_CAP (LONG_MESSAGE_MAX + 1)
+
+/* The shape of request k, from a draw of its own (the seed, the client's
+ * index in the scenario and k): the client's stream is left as it was.
+ * goldpath.v1 only; a profile's requests are its template's. */
+static gp_vc_shape shape_of(const gp_vc_shared *sh, const gp_vclient *c, int k, uint64_t *draw)
+{
+    const gp_scenario *sc = sh->sc;
+    uint64_t h = gp_rng_derive(sc->seed ^ 0x7368617065ULL, (uint64_t)c->seed_index * 64 +
+                                                                (uint64_t)(k + 1));
+    if (draw)
+        *draw = h;
+    if (k < 0 || sh->profile || sc->clients.varied_requests <= 0.0 || at_limit(c, k) ||
+        (double)(h >> 11) * 0x1p-53 >= sc->clients.varied_requests)
+        return GP_VC_SHAPE_PLAIN;
+    gp_vc_shape s = (gp_vc_shape)(1 + (h >> 3) % (GP_VC_SHAPE_COUNT - 1));
+    /* a duplicated request without an id runs under another id the client
+     * cannot tell from its own: not with network duplicates */
+    if (s == GP_VC_SHAPE_NO_ID && sc->network.duplicate_rate > 0.0)
+        s = GP_VC_SHAPE_AGENT;
+    if (s == GP_VC_SHAPE_LONG && sc->server.max_message_bytes < 1400)
+        s = GP_VC_SHAPE_NO_AGENT; /* no room for a long message */
+    return s;
+}
+
+gp_vc_shape gp_vclient_request_shape(const gp_vc_shared *sh, const gp_vclient *c, int k)
+{
+    return shape_of(sh, c, k, NULL);
+}
+
+/* The agent_type request k asks for; the server's default when it names none. */
+static const char *agent_of(const gp_vc_shared *sh, const gp_vclient *c, int k)
+{
+    uint64_t h;
+    if (shape_of(sh, c, k, &h) != GP_VC_SHAPE_AGENT)
+        return "supervisor";
+    return agent_types[(h >> 32) % (sizeof(agent_types) / sizeof(agent_types[0]))];
+}
+
+/* Request k's message (out_len >= REQUEST_TEXT_CAP): the short text, and for
+ * a long one a filler up to 1025..4096 bytes (within the size limit). */
+static void request_text(const gp_vc_shared *sh, const gp_vclient *c, int k, char *out,
+                         size_t out_len)
+{
+    gp_vclient_request_message(c, k, out, out_len);
+    uint64_t h;
+    if (shape_of(sh, c, k, &h) != GP_VC_SHAPE_LONG)
+        return;
+    size_t want = 1025 + (size_t)((h >> 20) % (LONG_MESSAGE_MAX - 1024));
+    size_t room = sh->sc->server.max_message_bytes - 256; /* the frame's other fields */
+    if (want > room)
+        want = room;
+    if (want > out_len - 1)
+        want = out_len - 1;
+    size_t len = strlen(out);
+    if (len < want)
+        out[len++] = ' ';
+    for (; len < want; len++) /* words of letters: no escaping, any byte may be the cut */
+        out[len] = len % 8 == 0 ? ' ' : (char)('a' + (len * 11 + c->seed_index) % 26);
+    out[len] = '\0';
+}
+
+/* FNV-1a of a text, never 0 (0: none). */
+static uint32_t text_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h ? h : 1;
+}
+
 static void send_request(const gp_vc_shared *sh, gp_vclient *c, int k)
 {
-    char message[96], rid[32];
-    gp_vclient_request_message(c, k, message, sizeof(message));
+    if (at_limit(c, k) && !sh->profile) { /* one frame of exactly the limit */
+        char *msg = at_limit_message(sh, c);
+        gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = "r-1", .message = msg,
+                    .agent_type = "supervisor"};
+        size_t cap = sh->sc->server.max_message_bytes + 64, len = 0;
+        char *buf = msg ? malloc(cap) : NULL;
+        if (buf && gp_msg_encode(&m, buf, cap, &len) == GP_OK) {
+            c->probe_sent = 1;
+            sh->io.send(sh->io.ctx, c, buf, len, GP_VC_TAG_REQUEST);
+        }
+        free(buf);
+        free(msg);
+        return;
+    }
+    char message[REQUEST_TEXT_CAP], rid[32];
+    request_text(sh, c, k, message, sizeof(message));
     if (k >= 0)
         request_id(sh, c, k, rid, sizeof(rid));
     unsigned tag = k < 0 ? GP_VC_TAG_EARLY : GP_VC_TAG_REQUEST + (unsigned)k;
     if (sh->profile) {
-        char buf[4096], user[32];
+        char buf[4096], user[GP_VC_USER_MAX];
         size_t len = 0;
         gp_vclient_user(c, sh->sc, user, sizeof(user));
         if (gp_profile_request(sh->profile, k < 0 ? EARLY_ID : rid, message, user, c->index, k,
@@ -422,9 +586,129 @@ static void send_request(const gp_vc_shared *sh, gp_vclient *c, int k)
             sh->io.send(sh->io.ctx, c, buf, len, tag);
         return;
     }
-    gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = k < 0 ? EARLY_ID : rid,
-                .message = message, .agent_type = "supervisor"};
+    gp_vc_shape shape = shape_of(sh, c, k, NULL);
+    gp_msg m = {.type = GP_MSG_AGENT_EXECUTION,
+                .request_id = k < 0 ? EARLY_ID : shape == GP_VC_SHAPE_NO_ID ? NULL : rid,
+                .message = message,
+                .agent_type = shape == GP_VC_SHAPE_NO_AGENT ? NULL : agent_of(sh, c, k)};
     send_msg(sh, c, &m, tag);
+}
+
+/* ---- faults.bad_input: the protocol's bad-input table ------------------------- */
+
+#define PIPE_ID "pipe-1"
+
+/* The close code a bad input must end in, 0: it leaves the connection open. */
+static int probe_close(int kind)
+{
+    switch (kind) {
+    case GP_BAD_INPUT_EARLY_PING:
+        return GP_CLOSE_AUTH_FAILED;
+    case GP_BAD_INPUT_BINARY:
+        return GP_CLOSE_UNSUPPORTED;
+    case GP_BAD_INPUT_OVERSIZE:
+        return GP_CLOSE_TOO_BIG;
+    default:
+        return 0;
+    }
+}
+
+static void send_text(const gp_vc_shared *sh, gp_vclient *c, const char *text)
+{
+    sh->io.send(sh->io.ctx, c, text, strlen(text), GP_VC_TAG_PROBE);
+}
+
+/* Sends the planned bad input (the ones that are not a request). */
+static void send_probe(const gp_vc_shared *sh, gp_vclient *c)
+{
+    int kind = c->plan.bad_input;
+    if (kind < 0 || sh->profile || kind == GP_BAD_INPUT_AT_LIMIT)
+        return;
+    if (kind == GP_BAD_INPUT_BINARY && !sh->io.send_binary) {
+        c->plan.bad_input = -1; /* the driver sends no binary frames: no fault */
+        return;
+    }
+    c->probe_sent = 1;
+    switch (kind) {
+    case GP_BAD_INPUT_NOT_JSON:
+    case GP_BAD_INPUT_EARLY_GARBAGE:
+        send_text(sh, c, "this is not JSON {");
+        break;
+    case GP_BAD_INPUT_UNKNOWN_TYPE:
+        send_text(sh, c, "{\"type\":\"bogus_type\",\"data\":{}}");
+        break;
+    case GP_BAD_INPUT_WRONG_FIELD:
+        send_text(sh, c, "{\"type\":\"agent_execution\",\"data\":{\"message\":42}}");
+        break;
+    case GP_BAD_INPUT_PING:
+    case GP_BAD_INPUT_EARLY_PING:
+        send_text(sh, c, "{\"type\":\"ping\",\"data\":{}}");
+        break;
+    case GP_BAD_INPUT_SECOND_AUTH:
+    case GP_BAD_INPUT_SECOND_BAD_AUTH: {
+        char token[1024], user[GP_VC_USER_MAX];
+        gp_vclient_user(c, sh->sc, user, sizeof(user));
+        int64_t now_s = sh->epoch_s + (int64_t)(sh->io.now_ms(sh->io.ctx) / 1000);
+        const gp_jwt_key *key = kind == GP_BAD_INPUT_SECOND_AUTH ? sh->key : sh->wrong_key;
+        if (gp_jwt_sign(key, user, now_s, now_s + 3600, token, sizeof(token)) != GP_OK)
+            return;
+        gp_msg m = {.type = GP_MSG_AUTH, .token = token};
+        send_msg(sh, c, &m, GP_VC_TAG_PROBE);
+        break;
+    }
+    case GP_BAD_INPUT_BINARY:
+        sh->io.send_binary(sh->io.ctx, c, "\x01\x02\x03", 3);
+        break;
+    case GP_BAD_INPUT_OVERSIZE: { /* one byte over the limit, a well-formed ping */
+        size_t n = sh->sc->server.max_message_bytes + 1;
+        char *buf = malloc(n + 1);
+        if (!buf)
+            return;
+        static const char head[] = "{\"type\":\"ping\",\"data\":{\"pad\":\"";
+        static const char tail[] = "\"}}";
+        size_t h = sizeof(head) - 1, t = sizeof(tail) - 1;
+        if (n < h + t) {
+            free(buf);
+            return;
+        }
+        memcpy(buf, head, h);
+        memset(buf + h, 'x', n - h - t);
+        memcpy(buf + n - t, tail, t);
+        buf[n] = '\0';
+        sh->io.send(sh->io.ctx, c, buf, n, GP_VC_TAG_PROBE);
+        free(buf);
+        break;
+    }
+    case GP_BAD_INPUT_PIPELINED: {
+        char message[96];
+        snprintf(message, sizeof(message), "Pipelined question from user %u", c->seed_index);
+        gp_msg m = {.type = GP_MSG_AGENT_EXECUTION, .request_id = PIPE_ID, .message = message,
+                    .agent_type = "supervisor"};
+        send_msg(sh, c, &m, GP_VC_TAG_PROBE);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* A bad input went out that leaves the connection open, unanswered yet. */
+static bool probe_pending(const gp_vclient *c)
+{
+    return c->plan.bad_input >= 0 && c->probe_sent && !probe_close(c->plan.bad_input) &&
+           c->probe_answers == 0;
+}
+
+/* An answer to the bad input: one is expected, a second only when the
+ * network duplicated the probe. */
+static void probe_answered(const gp_vc_shared *sh, gp_vclient *c)
+{
+    if (c->probe_answers++ > c->facts.dup_to_server[GP_VC_TAG_PROBE])
+        violation(c, GP_CHECK_DUPLICATE_EVENTS);
+    /* the last answer the client waited for */
+    if (c->probe_answers == 1 && c->phase == PH_READY &&
+        c->requests_done == sh->sc->clients.requests)
+        end(sh, c, GP_VC_COMPLETED, GP_VC_FAIL_NONE, GP_CLOSE_NORMAL);
 }
 
 /* The auth message (the profile's, or goldpath.v1's). */
@@ -497,6 +781,9 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
     bool early_held = c->plan.early_message && sh->profile && sh->profile->early_held;
     if (c->plan.early_message && !early_held)
         send_request(sh, c, -1);
+    if (c->plan.bad_input == GP_BAD_INPUT_EARLY_GARBAGE ||
+        c->plan.bad_input == GP_BAD_INPUT_EARLY_PING)
+        send_probe(sh, c);
     if (auth_by_message(sh, c)) {
         char token[4096];
         if (gp_vclient_token(sh, c, token, sizeof(token)) != GP_OK) {
@@ -506,6 +793,8 @@ void gp_vclient_on_open(const gp_vc_shared *sh, gp_vclient *c,
         send_auth(sh, c, token);
         if (c->plan.after_auth)
             send_request(sh, c, -1);
+        if (c->plan.bad_input == GP_BAD_INPUT_PIPELINED)
+            send_probe(sh, c);
     }
     if (early_held) /* the first request goes out now; the server holds it until ready */
         gp_vclient_on_timer(sh, c, GP_VC_TIMER_SEND_REQUEST, 0);
@@ -531,7 +820,7 @@ static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m)
         fail(sh, c, GP_VC_FAIL_UNEXPECTED_ERROR);
         return;
     }
-    char user[32];
+    char user[GP_VC_USER_MAX];
     gp_vclient_user(c, sh->sc, user, sizeof(user));
     const char *want_state = sh->profile ? sh->profile->ready_state_value : "PROCESSING_READY";
     if (m->user_id && strcmp(m->user_id, user) != 0)
@@ -552,6 +841,22 @@ static void on_ready(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m)
     if (c->plan.disconnect == GP_PHASE_READY) {
         disconnect(sh, c);
         return;
+    }
+    switch (c->plan.bad_input) { /* the bad inputs that come once ready */
+    case GP_BAD_INPUT_NOT_JSON:
+    case GP_BAD_INPUT_UNKNOWN_TYPE:
+    case GP_BAD_INPUT_WRONG_FIELD:
+    case GP_BAD_INPUT_PING:
+    case GP_BAD_INPUT_SECOND_AUTH:
+    case GP_BAD_INPUT_SECOND_BAD_AUTH:
+    case GP_BAD_INPUT_BINARY:
+    case GP_BAD_INPUT_OVERSIZE:
+        send_probe(sh, c);
+        if (c->phase == PH_OVER || probe_close(c->plan.bad_input))
+            return; /* a probe that must close the connection: no request after it */
+        break;
+    default:
+        break;
     }
     /* a held early request is out already: the next follows as the mode says */
     if (c->requests_sent == 0 ||
@@ -596,6 +901,29 @@ static int request_index(const gp_vclient *c, const char *rid)
     return (int)k - 1;
 }
 
+/* request_index, and the requests sent without request_id: the first id
+ * the client does not know, in an event or an error, names the oldest of
+ * them not named yet (the server gives each its own id, docs/protocol.md). */
+static int own_request(const gp_vc_shared *sh, gp_vclient *c, const char *rid)
+{
+    int k = request_index(c, rid);
+    if (k != -2 || !rid || sh->profile || sh->sc->clients.varied_requests <= 0.0)
+        return k;
+    uint32_t h = text_hash(rid);
+    int unnamed = -2;
+    for (int j = 0; j < c->requests_sent && j < GP_REQUESTS_PER_CLIENT_MAX; j++) {
+        if (shape_of(sh, c, j, NULL) != GP_VC_SHAPE_NO_ID)
+            continue;
+        if (c->req[j].rid == h)
+            return j;
+        if (unnamed == -2 && c->req[j].rid == 0)
+            unnamed = j;
+    }
+    if (unnamed >= 0)
+        c->req[unnamed].rid = h;
+    return unnamed;
+}
+
 /* True when one more duplicate of request k reaching the server is on
  * record than has been accounted for; accounts for it. */
 static bool take_duplicate(gp_vclient *c, unsigned tag, uint8_t *used)
@@ -614,9 +942,10 @@ static void request_answered(const gp_vc_shared *sh, gp_vclient *c, int k)
     c->requests_done++;
     assert(c->requests_done <= c->requests_sent);
     assert(c->requests_sent <= sh->sc->clients.requests);
-    if (c->requests_done == sh->sc->clients.requests)
-        end(sh, c, GP_VC_COMPLETED, GP_VC_FAIL_NONE, GP_CLOSE_NORMAL);
-    else if (sh->sc->clients.request_mode == GP_REQUEST_SEQUENTIAL &&
+    if (c->requests_done == sh->sc->clients.requests) {
+        if (!probe_pending(c)) /* else its answer ends it (probe_answered) */
+            end(sh, c, GP_VC_COMPLETED, GP_VC_FAIL_NONE, GP_CLOSE_NORMAL);
+    } else if (sh->sc->clients.request_mode == GP_REQUEST_SEQUENTIAL &&
              c->requests_done == c->requests_sent && c->phase == PH_READY)
         schedule_request(sh, c);
 }
@@ -631,13 +960,25 @@ static void latency(const gp_vc_shared *sh, int kind, uint64_t from, uint64_t to
  * it with the message's digest (docs/protocol.md). */
 static void check_response(const gp_vc_shared *sh, gp_vclient *c, int k, const char *response)
 {
-    char message[96];
-    gp_vclient_request_message(c, k, message, sizeof(message));
+    char message[REQUEST_TEXT_CAP];
+    request_text(sh, c, k, message, sizeof(message));
+    if (at_limit(c, k) && !sh->profile) { /* the long message it answers */
+        char *msg = at_limit_message(sh, c);
+        char digest[GP_AGENT_DIGEST_TEXT_LEN];
+        if (msg) {
+            gp_agent_digest_text(msg, digest, sizeof(digest));
+            if (!response || !strstr(response, digest))
+                violation(c, GP_CHECK_RESPONSE_MISMATCH);
+        }
+        free(msg);
+        c->probe_answers++;
+        return;
+    }
     if (sh->profile) { /* the profile says what an answer looks like */
         const gp_profile *p = sh->profile;
         if (!p->response[0])
             return;
-        char rid[32], user[32];
+        char rid[32], user[GP_VC_USER_MAX];
         request_id(sh, c, k, rid, sizeof(rid));
         gp_vclient_user(c, sh->sc, user, sizeof(user));
         if (!response || strlen(response) < p->response_min)
@@ -674,9 +1015,44 @@ static void event_after_end(const gp_vc_shared *sh, gp_vclient *c, int k, int st
     violation(c, GP_CHECK_EVENTS_AFTER_TERMINAL);
 }
 
+/* An event's fields against its request (goldpath.v1): agent_started names
+ * the agent_type asked for (supervisor when none was), tool_completed the
+ * tool its tool_executing named.  A contradiction is an answer to another
+ * request than this one (response_mismatch). */
+static void check_fields(const gp_vc_shared *sh, gp_vclient *c, int k, const vmsg *m, int step)
+{
+    gp_vc_req *r = &c->req[k];
+    switch (step) {
+    case 0: /* agent_started */
+        if (!m->agent_type || strcmp(m->agent_type, agent_of(sh, c, k)) != 0)
+            violation(c, GP_CHECK_RESPONSE_MISMATCH);
+        break;
+    case 2: /* tool_executing */
+        r->tool = m->tool ? text_hash(m->tool) : 0;
+        break;
+    case 3: /* tool_completed */
+        if (r->tool && (!m->tool || text_hash(m->tool) != r->tool))
+            violation(c, GP_CHECK_RESPONSE_MISMATCH);
+        break;
+    default:
+        break;
+    }
+}
+
 static void on_event(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m, int step)
 {
-    int k = request_index(c, m->request_id);
+    if (c->plan.bad_input == GP_BAD_INPUT_PIPELINED && m->request_id &&
+        strcmp(m->request_id, PIPE_ID) == 0 && !sh->profile) {
+        /* the request behind the auth was run: its five events, in order */
+        if (step != c->pipe_next)
+            violation(c, step < c->pipe_next ? GP_CHECK_DUPLICATE_EVENTS
+                                             : GP_CHECK_EVENTS_OUT_OF_ORDER);
+        c->pipe_next = (uint8_t)(step + 1);
+        if (step == n_steps(sh) - 1)
+            probe_answered(sh, c);
+        return;
+    }
+    int k = own_request(sh, c, m->request_id);
     if (k == -1) {
         /* the early request must be refused, never run */
         violation(c, GP_CHECK_FAULT_ANSWERS);
@@ -712,6 +1088,8 @@ static void on_event(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m, int s
             violation(c, GP_CHECK_EVENTS_OUT_OF_ORDER);
             break;
         }
+    if (!sh->profile) /* goldpath.v1's fields that must agree with the request */
+        check_fields(sh, c, k, m, step);
     if (r->next == 0)
         latency(sh, GP_LATX_FIRST_EVENT, r->t_sent, now(sh));
     r->next = (uint8_t)(step + 1);
@@ -774,11 +1152,30 @@ static bool on_not_ready(gp_vclient *c, int k)
 static void on_error(const gp_vc_shared *sh, gp_vclient *c, const vmsg *m)
 {
     gp_proto_error code = (gp_proto_error)m->code;
-    int k = request_index(c, m->request_id);
+    int k = own_request(sh, c, m->request_id);
     if (k == -1 && c->plan.after_auth) {
         /* the request behind a bad token: the connection is closing */
         violation(c, GP_CHECK_FAULT_ANSWERS);
         return;
+    }
+    int bi = c->plan.bad_input;
+    bool no_request = !m->request_id;
+    if (bi >= 0 && c->probe_sent && !sh->profile) {
+        bool pipe = m->request_id && strcmp(m->request_id, PIPE_ID) == 0;
+        if ((code == GP_PROTO_BAD_MESSAGE && no_request &&
+             (bi == GP_BAD_INPUT_NOT_JSON || bi == GP_BAD_INPUT_UNKNOWN_TYPE ||
+              bi == GP_BAD_INPUT_WRONG_FIELD || bi == GP_BAD_INPUT_EARLY_GARBAGE)) ||
+            (code == GP_PROTO_AUTH_REQUIRED && bi == GP_BAD_INPUT_EARLY_PING) ||
+            (code == GP_PROTO_ALREADY_AUTHENTICATED &&
+             (bi == GP_BAD_INPUT_SECOND_AUTH || bi == GP_BAD_INPUT_SECOND_BAD_AUTH)) ||
+            (code == GP_PROTO_NOT_READY && pipe && bi == GP_BAD_INPUT_PIPELINED)) {
+            probe_answered(sh, c);
+            return;
+        }
+        if (pipe) { /* the pipelined request answered with another error */
+            violation(c, GP_CHECK_FAULT_ANSWERS);
+            return;
+        }
     }
     switch (code) {
     case GP_PROTO_NOT_READY:
@@ -851,7 +1248,8 @@ int gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
                    .step = step, .code = m.type == GP_MSG_ERROR ? (int)gp_proto_error_parse(m.code)
                                                                 : GP_PROTO_ERROR_COUNT,
                    .request_id = m.request_id, .connection_id = m.connection_id,
-                   .user_id = m.user_id, .state = m.state, .response = m.response};
+                   .user_id = m.user_id, .state = m.state, .response = m.response,
+                   .agent_type = m.agent_type, .tool = m.tool};
     } else {
         if (gp_profile_read(sh->profile, data, len, &pin) != GP_OK) {
             fail(sh, c, GP_VC_FAIL_UNPARSEABLE);
@@ -878,8 +1276,10 @@ int gp_vclient_on_message(const gp_vc_shared *sh, gp_vclient *c,
     case VM_ERROR:
         on_error(sh, c, &v);
         break;
-    case VM_PONG: /* goldpath.v1's client never pings; a profile's does */
-        if (native)
+    case VM_PONG: /* goldpath.v1's client pings only as faults.bad_input.ping */
+        if (native && c->plan.bad_input == GP_BAD_INPUT_PING && c->probe_sent)
+            probe_answered(sh, c);
+        else if (native)
             fail(sh, c, GP_VC_FAIL_UNEXPECTED_ERROR);
         break;
     default: /* a message of no kind the client knows: set aside */
@@ -901,6 +1301,20 @@ void gp_vclient_on_close(const gp_vc_shared *sh, gp_vclient *c, int code)
     if (code == GP_CLOSE_ABNORMAL && c->facts.reset) {
         /* the network cut it: whatever the server's answer was, it is lost */
         end(sh, c, GP_VC_RESET, GP_VC_FAIL_NONE, 0);
+        return;
+    }
+    int want_close = c->plan.bad_input >= 0 && c->probe_sent ? probe_close(c->plan.bad_input) : 0;
+    if (want_close) {
+        /* the bad input's answer is this close (AUTH_REQUIRED before it, for
+         * a ping before auth) */
+        bool ok = code == want_close &&
+                  (c->plan.bad_input != GP_BAD_INPUT_EARLY_PING || c->probe_answers);
+        if (!ok)
+            violation(c, GP_CHECK_FAULT_ANSWERS);
+        end(sh, c, ok ? GP_VC_REFUSED : GP_VC_FAILED,
+            ok ? GP_VC_FAIL_NONE : GP_VC_FAIL_BAD_INPUT_MISANSWERED, 0);
+        if (!ok)
+            violation(c, GP_CHECK_CLIENT_FAILURES);
         return;
     }
     if (c->plan.no_auth && c->t_open && auth_by_message(sh, c)) {
@@ -1031,6 +1445,11 @@ void gp_vclient_finish(const gp_vc_shared *sh, gp_vclient *c)
      * ahead of the auth): a client that got ready must have had it */
     if (c->plan.early_message && c->t_ready && c->early_answers == 0 &&
         !(sh->profile && sh->profile->early_held))
+        violation(c, GP_CHECK_FAULT_ANSWERS);
+    /* every bad input sent got its answer (a closing one, its close: on_close) */
+    if (c->plan.bad_input >= 0 && c->probe_sent && !c->facts.reset &&
+        !probe_close(c->plan.bad_input) && c->probe_answers == 0 &&
+        c->outcome != GP_VC_DISCONNECTED)
         violation(c, GP_CHECK_FAULT_ANSWERS);
     /* facts learnt after the run (live: from the server's log) */
     c->failed_unexplained &= ~c->facts.agent_failed;

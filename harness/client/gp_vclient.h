@@ -59,7 +59,8 @@ typedef enum gp_vc_outcome {
     X(CONNECT_FAILED, "the connection could not be opened")                   \
     X(RUN_TIMEOUT, "the run ended before the client finished")                \
     X(NOT_TIMED_OUT, "the server kept a connection that never authenticated open past its auth timeout") \
-    X(UPGRADE_REFUSED, "the server refused the WebSocket upgrade (an HTTP status instead of 101)")
+    X(UPGRADE_REFUSED, "the server refused the WebSocket upgrade (an HTTP status instead of 101)") \
+    X(BAD_INPUT_MISANSWERED, "the server answered a bad input otherwise than the protocol's table says")
 
 typedef enum gp_vc_failure {
 #define GP_VC_FAIL_ENUM(e, text) GP_VC_FAIL_##e,
@@ -88,6 +89,7 @@ enum {
     GP_VC_TAG_AUTH = 0,
     GP_VC_TAG_EARLY,                 /* the early agent_execution */
     GP_VC_TAG_PING,                  /* a profile's keepalive */
+    GP_VC_TAG_PROBE,                 /* a faults.bad_input message */
     GP_VC_TAG_REQUEST,               /* + k: request k (0-based) */
     GP_VC_TAG_COUNT = GP_VC_TAG_REQUEST + GP_REQUESTS_PER_CLIENT_MAX
 };
@@ -125,6 +127,8 @@ typedef struct gp_vc_plan {
     uint32_t accept_delay_ms;
     bool no_auth;         /* never authenticates: expects close 4408 */
     bool after_auth;      /* bad token by message, a request pipelined behind it */
+    int8_t bad_input;     /* gp_bad_input: a message of the protocol's bad-input table, or -1 */
+    int8_t edge_token;    /* gp_edge_token: a good token at the edge of a rule, or -1 */
 } gp_vc_plan;
 
 /* One request's progress.  t_sent is run ms (0: not sent). */
@@ -138,7 +142,21 @@ typedef struct gp_vc_req {
     int8_t last;      /* the last event received (a repeatable one may come again), -1 */
     bool counted;     /* a repeated event's counter seen (profiles) */
     int64_t counter;  /* its last value */
+    uint32_t tool;    /* hash of the tool tool_executing named (0: none yet) */
+    uint32_t rid;     /* a request sent without request_id: hash of the id the
+                         server gave it (0: none seen yet) */
 } gp_vc_req;
+
+/* The shape of a request (clients.varied_requests), drawn from the seed for
+ * each (client, request) apart from the client's own draws. */
+typedef enum gp_vc_shape {
+    GP_VC_SHAPE_PLAIN = 0,   /* request_id, agent_type "supervisor", a short message */
+    GP_VC_SHAPE_AGENT,       /* another agent_type */
+    GP_VC_SHAPE_NO_AGENT,    /* no agent_type: the server's default, "supervisor" */
+    GP_VC_SHAPE_NO_ID,       /* no request_id: the server gives one */
+    GP_VC_SHAPE_LONG,        /* a message of 1 to 4 KiB */
+    GP_VC_SHAPE_COUNT
+} gp_vc_shape;
 
 enum { GP_VC_REQ_OPEN = 0, GP_VC_REQ_COMPLETED, GP_VC_REQ_FAILED, GP_VC_REQ_REFUSED };
 
@@ -153,6 +171,9 @@ typedef struct gp_vclient {
     uint8_t requests_sent, requests_done, requests_failed;
     uint8_t early_answers;     /* NOT_READY answers to the early request */
     uint8_t auth_failed_seen;  /* AUTH_FAILED errors received */
+    uint8_t probe_sent;        /* the planned bad input went out */
+    uint8_t probe_answers;     /* answers to it (its error, pong, or its request's end) */
+    uint8_t pipe_next;         /* the pipelined request's next event */
     uint8_t dup_auth_used;     /* ALREADY_AUTHENTICATED explained by duplicated auths */
     uint16_t duplicates_seen;  /* network duplicates received and set aside */
     int16_t close_code;
@@ -175,6 +196,9 @@ typedef struct gp_vc_io {
     /* tag: GP_VC_TAG_*, which message this is (for the driver's facts) */
     void (*send)(void *ctx, gp_vclient *c, const char *data, size_t len, unsigned tag);
     void (*close)(void *ctx, gp_vclient *c, int code);
+    /* A binary frame (faults.bad_input.binary_frame); NULL: the driver has
+     * none, and the fault is not drawn. */
+    void (*send_binary)(void *ctx, gp_vclient *c, const char *data, size_t len);
     void (*timer)(void *ctx, gp_vclient *c, uint64_t delay_ms, gp_vc_timer kind,
                   uint32_t arg);
     /* A request latency was measured (may be NULL): kind is a
@@ -202,9 +226,20 @@ struct gp_vc_shared {
  * its user and messages -- the same whichever other clients run. */
 void gp_vclient_init(gp_vclient *c, const gp_scenario *sc, uint32_t index, uint32_t seed_index);
 
-/* The user id of c ("user_<n>") into out. */
+/* Room for any user id a client has, with its NUL: 129 characters (a
+ * faults.bad_token.sub_too_long). */
+#define GP_VC_USER_MAX 136
+/* The longest sub PROTOCOL.md allows: "1 to 128 characters" */
+#define GP_VC_SUB_MAX 128
+
+/* The user id of c into out: "user_<n>"; padded to exactly 128 characters
+ * for faults.edge_token.longest_sub, to 129 for faults.bad_token.sub_too_long
+ * (out_len >= GP_VC_USER_MAX). */
 void gp_vclient_user(const gp_vclient *c, const gp_scenario *sc, char *out,
                      size_t out_len);
+
+/* The shape clients.varied_requests gives request k of c (k >= 0). */
+gp_vc_shape gp_vclient_request_shape(const gp_vc_shared *sh, const gp_vclient *c, int k);
 
 /* The message of c's request k ("early" for the early one) into out. */
 void gp_vclient_request_message(const gp_vclient *c, int k, char *out, size_t out_len);

@@ -69,6 +69,16 @@ static void io_send(void *ctx, gp_vclient *c, const char *data, size_t len, unsi
     gp_live_net_send(lv, c->index, data, len, tag);
 }
 
+static void io_send_binary(void *ctx, gp_vclient *c, const char *data, size_t len)
+{
+    gp_live *lv = ctx;
+    gp_live_link *l = &lv->links[c->index];
+    gp_live_tracef(lv, c->index, "client -> server: a binary frame of %zu bytes", len);
+    if (l->st == GP_LINK_GONE || l->close_wanted || l->reset)
+        return;
+    gp_live_net_send(lv, c->index, data, len, GP_VC_TAG_PROBE | GP_LIVE_OUT_BINARY);
+}
+
 static void io_close(void *ctx, gp_vclient *c, int code)
 {
     gp_live *lv = ctx;
@@ -102,8 +112,10 @@ static void io_latency(void *ctx, int kind, uint64_t ms)
 
 void gp_live_io_init(gp_live *lv)
 {
-    lv->sh.io = (gp_vc_io){.ctx = lv, .now_ms = io_now, .send = io_send, .close = io_close,
-                           .timer = io_timer, .latency = io_latency};
+    lv->sh.io = (gp_vc_io){.ctx = lv,          .now_ms = io_now,
+                           .send = io_send,    .send_binary = io_send_binary,
+                           .close = io_close,  .timer = io_timer,
+                           .latency = io_latency};
 }
 
 /* ---- the link's end ---------------------------------------------------------------- */
@@ -404,7 +416,9 @@ static int on_writeable(gp_live *lv, gp_live_link *l, struct lws *wsi)
     uint64_t now = gp_live_now_ms(lv);
     gp_live_out *o = gp_live_net_next_out(lv, l, now);
     if (o) {
-        if (lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT) < (int)o->len) {
+        enum lws_write_protocol kind =
+            o->flags & GP_LIVE_OUT_BINARY ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
+        if (lws_write(wsi, o->buf + LWS_PRE, o->len, kind) < (int)o->len) {
             free(o);
             return -1;
         }

@@ -184,6 +184,9 @@ void gp_live_server_stop(gp_live_server *s);
 
 /* ---- the driver (conn, net, log, loop, setup, sample, judge) ------------------- */
 
+/* gp_live_net_send's tag bit and an outgoing message's flag: a binary frame */
+#define GP_LIVE_OUT_BINARY (1u << 7)
+
 /* One message held by the driver's network: outgoing (with LWS_PRE bytes
  * of headroom) or arriving for the client. */
 typedef struct gp_live_out {
@@ -191,7 +194,7 @@ typedef struct gp_live_out {
     uint64_t due_ms;   /* not before this run time (0: at once) */
     uint64_t key;      /* reorder key: the request it belongs to, 0: none */
     uint8_t tag;       /* outgoing: the client's GP_VC_TAG_* */
-    uint8_t flags;     /* arriving: GP_VC_DELIVERY_* */
+    uint8_t flags;     /* arriving: GP_VC_DELIVERY_*; outgoing: GP_LIVE_OUT_BINARY */
     bool held;         /* waiting to be overtaken by the next message */
     size_t len;
     unsigned char buf[];

@@ -122,12 +122,15 @@ void gp_live_net_send(gp_live *lv, uint32_t i, const char *data, size_t len, uns
             return;
         }
     }
+    unsigned binary = tag & GP_LIVE_OUT_BINARY;
+    tag &= ~GP_LIVE_OUT_BINARY;
     for (int copy = 0; copy < 1 + f.twice; copy++) {
         gp_live_out *m = make(lv, data, len, LWS_PRE);
         if (!m)
             return;
         m->due_ms = f.due;
         m->tag = (uint8_t)tag;
+        m->flags = (uint8_t)binary;
         m->held = f.held && copy == 0;
         if (lv->sc->network.reorder_rate > 0.0)
             m->key = gp_net_reorder_key(data, len, true);

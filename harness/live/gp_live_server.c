@@ -85,14 +85,37 @@ int gp_live_server_find(const char *given, char *out, size_t out_len, char *err,
     return GP_ERR_NOT_FOUND;
 }
 
+/* A free loopback port below 32768 (test ports stay out of the ephemeral
+ * range, where TIME_WAIT may hold them), from a range walked from a start
+ * that depends on our pid, so that parallel runs do not collide; each
+ * attempt starts further on.  0: none found. */
+static int free_port(int attempt)
+{
+    int base = 20000 + (int)(getpid() % 1000) * 11 + attempt * 97;
+    for (int k = 0; k < 12000; k += 7) {
+        int port = 20000 + (base - 20000 + k) % 12000;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return 0;
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+        if (ok)
+            return port;
+    }
+    return 0;
+}
+
 /* argv for the server from the scenario; strings live in `store`. */
 static void build_args(const char *binary, const gp_scenario *sc, uint64_t max_connections,
-                       const char *ready_path, char store[][64], const char **argv)
+                       const char *ready_path, int port, char store[][64], const char **argv)
 {
     int a = 0, s = 0;
     argv[a++] = binary;
     argv[a++] = "--port";
-    argv[a++] = "0";
+    snprintf(store[s], 64, "%d", port); /* 0: the kernel's choice */
+    argv[a++] = store[s++];
     argv[a++] = "--bind";
     argv[a++] = "127.0.0.1";
     argv[a++] = "--ready-file";
@@ -194,25 +217,20 @@ static void status_text(int status, char *out, size_t out_len)
         snprintf(out, out_len, "stopped");
 }
 
-int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenario *sc,
-                         uint64_t max_connections, const char *secret, const char *log_path,
-                         char *err, size_t err_len)
+/* One start on port: GP_OK, 1 when the server exited before it was ready
+ * (err says how), or an error. */
+static int start_once(gp_live_server *s, const char *binary, const gp_scenario *sc,
+                      uint64_t max_connections, const char *secret, const char *log_path,
+                      int port, char *err, size_t err_len)
 {
-    memset(s, 0, sizeof(*s));
-    snprintf(s->dir, sizeof(s->dir), "/tmp/goldpath-live-XXXXXX");
-    if (!mkdtemp(s->dir)) {
-        snprintf(err, err_len, "cannot make a temporary folder: %s", strerror(errno));
-        return GP_ERR_NOT_FOUND;
-    }
-    snprintf(s->ready_path, sizeof(s->ready_path), "%s/ready", s->dir);
     char store[16][64];
     const char *argv[ARGS_MAX];
-    build_args(binary, sc, max_connections, s->ready_path, store, argv);
+    build_args(binary, sc, max_connections, s->ready_path, port, store, argv);
+    s->port = 0;
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, err_len, "cannot start %s: fork: %s", binary, strerror(errno));
-        rmdir(s->dir);
         return GP_ERR_NOT_FOUND;
     }
     if (pid == 0)
@@ -227,8 +245,7 @@ int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenari
             append_log_tail(log_path, err, err_len);
             s->pid = 0;
             unlink(s->ready_path);
-            rmdir(s->dir);
-            return GP_ERR_NOT_FOUND;
+            return 1;
         }
         int port = 0, got = read_port(s->ready_path, &port);
         if (got == 2 || (got == 1 && port == s->port)) { /* whole, or the same twice */
@@ -241,8 +258,34 @@ int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenari
     snprintf(err, err_len, "%s did not write its port to --ready-file within %d ms", binary,
              START_WAIT_MS);
     append_log_tail(log_path, err, err_len);
-    gp_live_server_stop(s);
-    return GP_ERR_NOT_FOUND;
+    return GP_ERR_NOT_FOUND; /* the caller stops it */
+}
+
+int gp_live_server_start(gp_live_server *s, const char *binary, const gp_scenario *sc,
+                         uint64_t max_connections, const char *secret, const char *log_path,
+                         char *err, size_t err_len)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "/tmp/goldpath-live-XXXXXX");
+    if (!mkdtemp(s->dir)) {
+        snprintf(err, err_len, "cannot make a temporary folder: %s", strerror(errno));
+        return GP_ERR_NOT_FOUND;
+    }
+    snprintf(s->ready_path, sizeof(s->ready_path), "%s/ready", s->dir);
+    /* a port below 32768, out of the ephemeral range; another process may
+     * take it between our probe and the server's bind, so a server that
+     * exits before it is ready is started again on another */
+    for (int attempt = 0;; attempt++) {
+        int port = free_port(attempt);
+        int rc = start_once(s, binary, sc, max_connections, secret, log_path, port, err,
+                            err_len);
+        if (rc == GP_OK)
+            return GP_OK;
+        if (rc != 1 || attempt == 4 || port == 0) {
+            gp_live_server_stop(s); /* and its folder */
+            return GP_ERR_NOT_FOUND;
+        }
+    }
 }
 
 /* A "Name: N kB" figure of /proc/PID/status, 0 when unknown. */
@@ -314,27 +357,6 @@ void gp_live_server_stop(gp_live_server *s)
 
 /* ---- a server under test that goldpath starts: --server-cmd ------------------ */
 
-/* A free loopback port below 32768 (test ports stay out of the ephemeral
- * range, where TIME_WAIT may hold them), from a range walked from a start
- * that depends on our pid, so that parallel runs do not collide. */
-static int free_port(void)
-{
-    int base = 20000 + (int)(getpid() % 1000) * 11;
-    for (int k = 0; k < 12000; k += 7) {
-        int port = 20000 + (base - 20000 + k) % 12000;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (fd < 0)
-            return 0;
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-        close(fd);
-        if (ok)
-            return port;
-    }
-    return 0;
-}
-
 /* cmd with every {port} replaced. */
 static int expand_cmd(const char *cmd, int port, char *out, size_t out_len)
 {
@@ -385,7 +407,7 @@ int gp_live_server_start_cmd(gp_live_server *s, const char *cmd, const char *rea
         snprintf(err + n, err_len - n, " (--server-ready)");
         return GP_ERR_INVALID_ARG;
     }
-    int port = free_port();
+    int port = free_port(0);
     char line[8192];
     if (!port || expand_cmd(cmd, port, line + 5, sizeof(line) - 5) != 0) {
         snprintf(err, err_len, "--server-cmd: %s", port ? "command too long" : "no free port");

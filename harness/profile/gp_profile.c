@@ -725,6 +725,24 @@ int gp_profile_check_scenario(const gp_profile *p, const gp_scenario *sc, char *
                                "faults.early_message", sc->path, p->name);
         return GP_ERR_INVALID_ARG;
     }
+    for (int e = 0; e < GP_EDGE_TOKEN_COUNT; e++) {
+        if (sc->faults.edge_token[e] > 0 && p->tokens_file[0]) {
+            snprintf(err, err_len, "%s: faults.edge_token.%s needs tokens goldpath makes, and "
+                                   "profile %s gives a list of tokens (auth.token.tokens_file)",
+                     sc->path, gp_edge_token_name((gp_edge_token)e), p->name);
+            return GP_ERR_INVALID_ARG;
+        }
+    }
+    for (int k = 0; k < GP_BAD_INPUT_COUNT; k++) {
+        if (sc->faults.bad_input[k] > 0) {
+            snprintf(err, err_len, "%s: faults.bad_input.%s is judged by goldpath.v1's bad-input "
+                                   "table (docs/protocol.md), and a profile describes no answers "
+                                   "to bad input; run this scenario without --profile, or set "
+                                   "faults.bad_input to 0 for profile %s",
+                     sc->path, gp_bad_input_name(k), p->name);
+            return GP_ERR_INVALID_ARG;
+        }
+    }
     if (p->auth_by[GP_AUTH_NONE]) {
         double bad = sc->faults.no_auth;
         for (int t = 0; t < GP_BAD_TOKEN_COUNT; t++)
@@ -754,10 +772,16 @@ int gp_profile_check_scenario(const gp_profile *p, const gp_scenario *sc, char *
             return GP_ERR_INVALID_ARG;
         }
     }
-    if (sc->faults.bad_token[GP_BAD_TOKEN_BAD_SUB] > 0 && !p->user_claim[0] &&
-        !p->tokens_file[0]) {
-        snprintf(err, err_len, "%s: faults.bad_token.bad_sub needs auth.token.user_claim in "
-                               "profile %s", sc->path, p->name);
+    /* the faults about the user id need the user in the token */
+    const char *about_user = sc->faults.bad_token[GP_BAD_TOKEN_BAD_SUB] > 0 ? "bad_token.bad_sub"
+                             : sc->faults.bad_token[GP_BAD_TOKEN_SUB_TOO_LONG] > 0
+                                 ? "bad_token.sub_too_long"
+                             : sc->faults.edge_token[GP_EDGE_TOKEN_LONGEST_SUB] > 0
+                                 ? "edge_token.longest_sub"
+                                 : NULL;
+    if (about_user && !p->user_claim[0] && !p->tokens_file[0]) {
+        snprintf(err, err_len, "%s: faults.%s needs auth.token.user_claim in profile %s",
+                 sc->path, about_user, p->name);
         return GP_ERR_INVALID_ARG;
     }
     return GP_OK;
@@ -1006,6 +1030,8 @@ int gp_profile_token(const gp_profile *p, const gp_profile_keys *k, int kind, co
         case GP_BAD_TOKEN_EXPIRED:
         case GP_BAD_TOKEN_BAD_SUB:
         case GP_BAD_TOKEN_NOT_YET_VALID:
+        case GP_BAD_TOKEN_EXPIRES_NOW:
+        case GP_BAD_TOKEN_SUB_TOO_LONG:
             if (dot && dot[1]) /* another signature of the same length */
                 dot[1] = dot[1] == 'A' ? 'B' : 'A';
             break;
@@ -1037,6 +1063,13 @@ int gp_profile_token(const gp_profile *p, const gp_profile_keys *k, int kind, co
         break;
     case GP_BAD_TOKEN_NOT_YET_VALID:
         payload = claims_text(p, user, client, now_s + 3600, "nbf", json_integer(now_s + 3600));
+        break;
+    case GP_BAD_TOKEN_EXPIRES_NOW: /* exp this second: expired on it (the user is the
+                                      sub_too_long one when that is the kind) */
+        payload = claims_text(p, user, client, now_s, "exp", json_integer(now_s));
+        break;
+    case GP_PROFILE_EDGE_TOKEN(GP_EDGE_TOKEN_NBF_NOW): /* valid from this second */
+        payload = claims_text(p, user, client, now_s, "nbf", json_integer(now_s));
         break;
     case GP_BAD_TOKEN_BAD_SUB: {
         char bad[160];

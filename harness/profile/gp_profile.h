@@ -202,7 +202,11 @@ typedef struct gp_profile_keys {
 int gp_profile_keys_open(const gp_profile *p, gp_profile_keys *k, char *err, size_t err_len);
 void gp_profile_keys_close(gp_profile_keys *k);
 
-/* The token of client `client` for `user` at now_s: valid (kind < 0) or of
- * bad kind gp_bad_token.  Returns GP_OK, GP_ERR_TOO_LONG, GP_ERR_CRYPTO. */
+/* kind of gp_profile_token for a good token at a rule's edge (gp_edge_token e) */
+#define GP_PROFILE_EDGE_TOKEN(e) (100 + (e))
+
+/* The token of client `client` for `user` at now_s: valid (kind < 0), of bad
+ * kind gp_bad_token, or GP_PROFILE_EDGE_TOKEN(e).  Returns GP_OK,
+ * GP_ERR_TOO_LONG, GP_ERR_CRYPTO. */
 int gp_profile_token(const gp_profile *p, const gp_profile_keys *k, int kind, const char *user,
                      uint32_t client, int64_t now_s, char *out, size_t out_len);

@@ -95,18 +95,25 @@ static int write_connections(const gp_run *run, const char *dir, char *err, size
         const gp_vclient *c = &run->clients[i];
         const gp_judge_conn *jc = &run->judge.conns[i];
         const gp_vc_facts *x = &c->facts;
-        char user[32], viol[600], judged[120], planned[160] = "", facts[200];
+        char user[GP_VC_USER_MAX], viol[600], judged[120], planned[160] = "", facts[200];
         gp_vclient_user(c, &run->sc, user, sizeof(user));
         join_bits(c->violations, check_name_of, GP_CHECK_COUNT, viol, sizeof(viol));
         join_bits(jc->flags & ~1u, judge_flag_name, 6, judged, sizeof(judged));
         const gp_vc_plan *p = &c->plan;
-        snprintf(planned, sizeof(planned), "%s%s%s%s%s%s%s%s",
+        snprintf(planned, sizeof(planned), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s",
                  p->accept_race ? "accept_race;" : "", p->slow_accept ? "slow_accept;" : "",
-                 p->early_message ? "early_message;" : "",
+                 p->early_message ? "early_message;" : "", p->no_auth ? "no_auth;" : "",
                  p->bad_token >= 0 ? "bad_token." : "",
                  p->bad_token >= 0 ? gp_bad_token_name((gp_bad_token)p->bad_token) : "",
-                 p->disconnect >= 0 ? (p->bad_token >= 0 ? ";disconnect." : "disconnect.") : "",
-                 p->disconnect >= 0 ? gp_phase_name((gp_phase)p->disconnect) : "", "");
+                 p->bad_token >= 0 ? ";" : "",
+                 p->bad_input >= 0 ? "bad_input." : "",
+                 p->bad_input >= 0 ? gp_bad_input_name((gp_bad_input)p->bad_input) : "",
+                 p->bad_input >= 0 ? ";" : "",
+                 p->edge_token >= 0 ? "edge_token." : "",
+                 p->edge_token >= 0 ? gp_edge_token_name((gp_edge_token)p->edge_token) : "",
+                 p->edge_token >= 0 ? ";" : "",
+                 p->disconnect >= 0 ? "disconnect." : "",
+                 p->disconnect >= 0 ? gp_phase_name((gp_phase)p->disconnect) : "");
         size_t pl = strlen(planned);
         if (pl && planned[pl - 1] == ';')
             planned[pl - 1] = '\0';

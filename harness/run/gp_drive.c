@@ -16,7 +16,7 @@
 /* What a client looked like before an event. */
 typedef struct before {
     uint8_t outcome;
-    bool ready, first_event;
+    bool ready, first_event, probe_sent;
 } before;
 
 static gp_vclient *client(gp_run *run, uint32_t i)
@@ -28,7 +28,7 @@ static gp_vclient *client(gp_run *run, uint32_t i)
 static before take(const gp_vclient *c)
 {
     return (before){.outcome = c->outcome, .ready = c->t_ready != 0,
-                    .first_event = c->t_first_event != 0};
+                    .first_event = c->t_first_event != 0, .probe_sent = c->probe_sent != 0};
 }
 
 static gp_state state_of(const gp_run *run, uint32_t i)
@@ -84,6 +84,8 @@ static void account(gp_run *run, uint32_t i, before b)
     }
     if (!b.first_event && c->t_first_event && c->plan.disconnect == GP_PHASE_PROCESSING)
         fault(run, i, GP_FAULT_DISCONNECT_PROCESSING);
+    if (!b.probe_sent && c->probe_sent && c->plan.bad_input >= 0)
+        fault(run, i, (gp_fault)(GP_FAULT_BI_NOT_JSON + c->plan.bad_input));
     if (b.outcome == GP_VC_PENDING && c->outcome != GP_VC_PENDING) {
         assert(run->pending > 0);
         run->pending--;
@@ -103,6 +105,8 @@ void gp_drive_start(gp_run *run, uint32_t i)
                   c->plan.header_auth ? "header" : "message");
     if (c->plan.bad_token >= 0 && c->plan.header_auth)
         fault(run, i, (gp_fault)(GP_FAULT_BAD_SIGNATURE + c->plan.bad_token));
+    if (c->plan.edge_token >= 0 && c->plan.header_auth)
+        fault(run, i, (gp_fault)(GP_FAULT_EDGE_NBF_NOW + c->plan.edge_token));
     gp_vclient_start(run->sh, c);
     if (c->plan.disconnect == GP_PHASE_CONNECTING)
         fault(run, i, GP_FAULT_DISCONNECT_CONNECTING);
@@ -123,6 +127,8 @@ void gp_drive_open(gp_run *run, uint32_t i, const char *opened_id)
         fault(run, i, GP_FAULT_NO_AUTH);
     if (c->plan.bad_token >= 0 && !c->plan.header_auth)
         fault(run, i, (gp_fault)(GP_FAULT_BAD_SIGNATURE + c->plan.bad_token));
+    if (c->plan.edge_token >= 0 && !c->plan.header_auth)
+        fault(run, i, (gp_fault)(GP_FAULT_EDGE_NBF_NOW + c->plan.edge_token));
     gp_vclient_on_open(run->sh, c, opened_id);
     if (c->plan.disconnect == GP_PHASE_AUTHENTICATING)
         fault(run, i, GP_FAULT_DISCONNECT_AUTHENTICATING);

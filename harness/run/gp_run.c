@@ -63,9 +63,27 @@ double gp_fault_rate(const gp_scenario *sc, gp_fault f)
     case GP_FAULT_BAD_SUB:
     case GP_FAULT_NOT_YET_VALID:
     case GP_FAULT_MALFORMED:
+    case GP_FAULT_EXPIRES_NOW:
+    case GP_FAULT_SUB_TOO_LONG:
         return sc->faults.bad_token[f - GP_FAULT_BAD_SIGNATURE];
+    case GP_FAULT_EDGE_NBF_NOW:
+    case GP_FAULT_EDGE_LONGEST_SUB:
+        return sc->faults.edge_token[f - GP_FAULT_EDGE_NBF_NOW];
     case GP_FAULT_NO_AUTH:
         return sc->faults.no_auth;
+    case GP_FAULT_BI_NOT_JSON:
+    case GP_FAULT_BI_UNKNOWN_TYPE:
+    case GP_FAULT_BI_WRONG_FIELD:
+    case GP_FAULT_BI_EARLY_GARBAGE:
+    case GP_FAULT_BI_EARLY_PING:
+    case GP_FAULT_BI_PING:
+    case GP_FAULT_BI_SECOND_AUTH:
+    case GP_FAULT_BI_SECOND_BAD_AUTH:
+    case GP_FAULT_BI_BINARY:
+    case GP_FAULT_BI_OVERSIZE:
+    case GP_FAULT_BI_AT_LIMIT:
+    case GP_FAULT_BI_PIPELINED:
+        return sc->faults.bad_input[f - GP_FAULT_BI_NOT_JSON];
     case GP_FAULT_EARLY_MESSAGE:
         return sc->faults.early_message;
     case GP_FAULT_AGENT_FAILURE:

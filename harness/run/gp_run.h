@@ -49,8 +49,24 @@ typedef enum gp_fault_side {
     X(BAD_SUB, "bad_token.bad_sub", "faults.bad_token.bad_sub", GP_FAULT_BY_CLIENTS) \
     X(NOT_YET_VALID, "bad_token.not_yet_valid", "faults.bad_token.not_yet_valid", GP_FAULT_BY_CLIENTS) \
     X(MALFORMED, "bad_token.malformed", "faults.bad_token.malformed", GP_FAULT_BY_CLIENTS) \
+    X(EXPIRES_NOW, "bad_token.expires_now", "faults.bad_token.expires_now", GP_FAULT_BY_CLIENTS) \
+    X(SUB_TOO_LONG, "bad_token.sub_too_long", "faults.bad_token.sub_too_long", GP_FAULT_BY_CLIENTS) \
     X(EARLY_MESSAGE, "early_message", "faults.early_message", GP_FAULT_BY_CLIENTS) \
     X(NO_AUTH, "no_auth", "faults.no_auth", GP_FAULT_BY_CLIENTS) \
+    X(BI_NOT_JSON, "bad_input.not_json", "faults.bad_input.not_json", GP_FAULT_BY_CLIENTS) \
+    X(BI_UNKNOWN_TYPE, "bad_input.unknown_type", "faults.bad_input.unknown_type", GP_FAULT_BY_CLIENTS) \
+    X(BI_WRONG_FIELD, "bad_input.wrong_field_type", "faults.bad_input.wrong_field_type", GP_FAULT_BY_CLIENTS) \
+    X(BI_EARLY_GARBAGE, "bad_input.garbage_before_auth", "faults.bad_input.garbage_before_auth", GP_FAULT_BY_CLIENTS) \
+    X(BI_EARLY_PING, "bad_input.ping_before_auth", "faults.bad_input.ping_before_auth", GP_FAULT_BY_CLIENTS) \
+    X(BI_PING, "bad_input.ping", "faults.bad_input.ping", GP_FAULT_BY_CLIENTS) \
+    X(BI_SECOND_AUTH, "bad_input.second_auth", "faults.bad_input.second_auth", GP_FAULT_BY_CLIENTS) \
+    X(BI_SECOND_BAD_AUTH, "bad_input.second_bad_auth", "faults.bad_input.second_bad_auth", GP_FAULT_BY_CLIENTS) \
+    X(BI_BINARY, "bad_input.binary_frame", "faults.bad_input.binary_frame", GP_FAULT_BY_CLIENTS) \
+    X(BI_OVERSIZE, "bad_input.over_size_limit", "faults.bad_input.over_size_limit", GP_FAULT_BY_CLIENTS) \
+    X(BI_AT_LIMIT, "bad_input.at_size_limit", "faults.bad_input.at_size_limit", GP_FAULT_BY_CLIENTS) \
+    X(BI_PIPELINED, "bad_input.pipelined_request", "faults.bad_input.pipelined_request", GP_FAULT_BY_CLIENTS) \
+    X(EDGE_NBF_NOW, "edge_token.nbf_now", "faults.edge_token.nbf_now", GP_FAULT_BY_CLIENTS) \
+    X(EDGE_LONGEST_SUB, "edge_token.longest_sub", "faults.edge_token.longest_sub", GP_FAULT_BY_CLIENTS) \
     X(AGENT_FAILURE, "agent_failure", "faults.agent_failure", GP_FAULT_BY_SERVER) \
     X(NET_DROP, "network.drop", "network.drop_rate", GP_FAULT_BY_NETWORK)         \
     X(NET_DUPLICATE, "network.duplicate", "network.duplicate_rate", GP_FAULT_BY_NETWORK) \

@@ -19,7 +19,7 @@
     X(SHORT_RESPONSE, "short_response",                                        \
       "every agent_completed response has at least 10 characters")            \
     X(RESPONSE_MISMATCH, "response_mismatch",                                  \
-      "every response answers its own request's message (quotes its digest)") \
+      "every answer is its own request's: the response quotes its message's digest, agent_started names the agent_type asked for, tool_completed the tool tool_executing named") \
     X(DUPLICATE_READY, "duplicate_ready",                                      \
       "each connection got connection_ready at most once (network duplicates aside)") \
     X(ISOLATION, "isolation",                                                  \

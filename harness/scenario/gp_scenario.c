@@ -757,6 +757,8 @@ static int validate(const ctx *cx, const gp_scenario *sc)
     NOTE(check_latency(cx, sc));
     NOTE(check_sum(cx, "faults.disconnect", sc->faults.disconnect, GP_PHASE_COUNT));
     NOTE(check_sum(cx, "faults.bad_token", sc->faults.bad_token, GP_BAD_TOKEN_COUNT));
+    NOTE(check_sum(cx, "faults.bad_input", sc->faults.bad_input, GP_BAD_INPUT_COUNT));
+    NOTE(check_sum(cx, "faults.edge_token", sc->faults.edge_token, GP_EDGE_TOKEN_COUNT));
     return first;
 }
 #undef NOTE

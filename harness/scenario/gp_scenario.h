@@ -53,6 +53,25 @@ typedef enum gp_phase {
     GP_PHASE_COUNT
 } gp_phase;
 
+/* The bad-input table of PROTOCOL.md as client faults (faults.bad_input.*):
+ * each sends one message the protocol names an answer for, and expects that
+ * answer exactly. */
+typedef enum gp_bad_input {
+    GP_BAD_INPUT_NOT_JSON = 0,   /* after ready: not JSON -> BAD_MESSAGE, stays open */
+    GP_BAD_INPUT_UNKNOWN_TYPE,   /* after ready: an unknown type -> BAD_MESSAGE */
+    GP_BAD_INPUT_WRONG_FIELD,    /* after ready: data.message a number -> BAD_MESSAGE */
+    GP_BAD_INPUT_EARLY_GARBAGE,  /* before auth: not JSON -> BAD_MESSAGE, stays open */
+    GP_BAD_INPUT_EARLY_PING,     /* before auth: ping -> AUTH_REQUIRED, then close 4401 */
+    GP_BAD_INPUT_PING,           /* after ready: ping -> one pong */
+    GP_BAD_INPUT_SECOND_AUTH,    /* after ready: auth again -> ALREADY_AUTHENTICATED */
+    GP_BAD_INPUT_SECOND_BAD_AUTH,/* after ready: auth with a bad token -> ALREADY_AUTHENTICATED */
+    GP_BAD_INPUT_BINARY,         /* after ready: a binary frame -> close 1003 */
+    GP_BAD_INPUT_OVERSIZE,       /* after ready: one byte over the size limit -> close 1009 */
+    GP_BAD_INPUT_AT_LIMIT,       /* the first request exactly at the size limit: served */
+    GP_BAD_INPUT_PIPELINED,      /* a request right behind the auth: NOT_READY or a run, not silence */
+    GP_BAD_INPUT_COUNT
+} gp_bad_input;
+
 /* When a client sends its next request (clients.request_mode). */
 typedef enum gp_request_mode {
     GP_REQUEST_PIPELINED = 0, /* a gap after the previous request was sent: they overlap */
@@ -73,8 +92,18 @@ typedef enum gp_bad_token {
     GP_BAD_TOKEN_BAD_SUB,       /* a sub with characters the protocol forbids */
     GP_BAD_TOKEN_NOT_YET_VALID, /* nbf an hour ahead */
     GP_BAD_TOKEN_MALFORMED,     /* not three base64url parts */
+    GP_BAD_TOKEN_EXPIRES_NOW,   /* exp the current second: expired "on" exp (RFC 7519) */
+    GP_BAD_TOKEN_SUB_TOO_LONG,  /* a sub of 129 characters, one over the limit */
     GP_BAD_TOKEN_COUNT
 } gp_bad_token;
+
+/* Good tokens at the edge of a rule (faults.edge_token.*): each must be
+ * accepted like any other, and the client complete. */
+typedef enum gp_edge_token {
+    GP_EDGE_TOKEN_NBF_NOW = 0,  /* nbf the current second: valid from now on */
+    GP_EDGE_TOKEN_LONGEST_SUB,  /* a sub of exactly 128 characters */
+    GP_EDGE_TOKEN_COUNT
+} gp_edge_token;
 
 /* Whether the server under test offers a kind of evidence (expect.server_*). */
 typedef enum gp_evidence {
@@ -107,7 +136,9 @@ typedef struct gp_signature_expect {
 
 /* Names used in files and reports: "connecting", ...; "bad_signature", ... */
 const char *gp_phase_name(gp_phase p);
+const char *gp_bad_input_name(gp_bad_input k);
 const char *gp_bad_token_name(gp_bad_token t);
+const char *gp_edge_token_name(gp_edge_token t);
 const char *gp_arrival_name(gp_arrival a);
 const char *gp_latency_dist_name(gp_latency_dist d);
 const char *gp_evidence_name(gp_evidence e);
@@ -127,6 +158,9 @@ typedef struct gp_scenario {
         uint32_t requests;       /* clients.requests_per_client, 1..16 */
         gp_range_ms request_gap; /* clients.request_gap_ms: wait before each request */
         gp_request_mode request_mode; /* clients.request_mode */
+        /* clients.varied_requests: share of requests that take another shape
+         * (another or no agent_type, no request_id, a message over 1 KiB) */
+        double varied_requests;
         /* clients.only: run only these clients of the scenario (each with its
          * own draws, as in the whole run); empty: all clients.count */
         uint32_t only[GP_ONLY_MAX];
@@ -167,6 +201,8 @@ typedef struct gp_scenario {
         double bad_token[GP_BAD_TOKEN_COUNT]; /* faults.bad_token.<kind> */
         double early_message;              /* faults.early_message */
         double no_auth;                    /* faults.no_auth */
+        double bad_input[GP_BAD_INPUT_COUNT]; /* faults.bad_input.<kind> */
+        double edge_token[GP_EDGE_TOKEN_COUNT]; /* faults.edge_token.<kind> */
         double agent_failure;              /* faults.agent_failure */
         uint32_t until_ms;                 /* faults.until_ms: no fault after this (0: never ends) */
     } faults;

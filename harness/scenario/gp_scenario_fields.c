@@ -27,9 +27,41 @@ const char *const gp_bad_token_names[GP_BAD_TOKEN_COUNT] = {
     [GP_BAD_TOKEN_BAD_SUB] = "bad_sub",
     [GP_BAD_TOKEN_NOT_YET_VALID] = "not_yet_valid",
     [GP_BAD_TOKEN_MALFORMED] = "malformed",
+    [GP_BAD_TOKEN_EXPIRES_NOW] = "expires_now",
+    [GP_BAD_TOKEN_SUB_TOO_LONG] = "sub_too_long",
 };
 
+const char *const gp_edge_token_names[GP_EDGE_TOKEN_COUNT] = {
+    [GP_EDGE_TOKEN_NBF_NOW] = "nbf_now",
+    [GP_EDGE_TOKEN_LONGEST_SUB] = "longest_sub",
+};
+
+const char *gp_edge_token_name(gp_edge_token t)
+{
+    return (unsigned)t < GP_EDGE_TOKEN_COUNT ? gp_edge_token_names[t] : NULL;
+}
+
 _Static_assert(sizeof(gp_request_mode) == sizeof(int), "FK_ENUM fields are ints");
+
+const char *const gp_bad_input_names[GP_BAD_INPUT_COUNT] = {
+    [GP_BAD_INPUT_NOT_JSON] = "not_json",
+    [GP_BAD_INPUT_UNKNOWN_TYPE] = "unknown_type",
+    [GP_BAD_INPUT_WRONG_FIELD] = "wrong_field_type",
+    [GP_BAD_INPUT_EARLY_GARBAGE] = "garbage_before_auth",
+    [GP_BAD_INPUT_EARLY_PING] = "ping_before_auth",
+    [GP_BAD_INPUT_PING] = "ping",
+    [GP_BAD_INPUT_SECOND_AUTH] = "second_auth",
+    [GP_BAD_INPUT_SECOND_BAD_AUTH] = "second_bad_auth",
+    [GP_BAD_INPUT_BINARY] = "binary_frame",
+    [GP_BAD_INPUT_OVERSIZE] = "over_size_limit",
+    [GP_BAD_INPUT_AT_LIMIT] = "at_size_limit",
+    [GP_BAD_INPUT_PIPELINED] = "pipelined_request",
+};
+
+const char *gp_bad_input_name(gp_bad_input k)
+{
+    return k < GP_BAD_INPUT_COUNT ? gp_bad_input_names[k] : NULL;
+}
 
 const char *const gp_request_mode_names[GP_REQUEST_MODE_COUNT] = {
     [GP_REQUEST_PIPELINED] = "pipelined",
@@ -171,6 +203,7 @@ const field gp_fields[] = {
     RANGE("clients.request_gap_ms", clients.request_gap),
     ENUM("clients.request_mode", clients.request_mode, gp_request_mode_names,
          GP_REQUEST_MODE_COUNT),
+    RATE("clients.varied_requests", clients.varied_requests),
     KIND("clients.only", FK_ONLY, clients),
     U32("clients.user_pool", clients.user_pool, 0, GP_CLIENTS_MAX),
     KIND("network.latency.distribution", FK_LATENCY, network.latency),
@@ -206,8 +239,24 @@ const field gp_fields[] = {
     RATE("faults.bad_token.bad_sub", faults.bad_token[GP_BAD_TOKEN_BAD_SUB]),
     RATE("faults.bad_token.not_yet_valid", faults.bad_token[GP_BAD_TOKEN_NOT_YET_VALID]),
     RATE("faults.bad_token.malformed", faults.bad_token[GP_BAD_TOKEN_MALFORMED]),
+    RATE("faults.bad_token.expires_now", faults.bad_token[GP_BAD_TOKEN_EXPIRES_NOW]),
+    RATE("faults.bad_token.sub_too_long", faults.bad_token[GP_BAD_TOKEN_SUB_TOO_LONG]),
     RATE("faults.early_message", faults.early_message),
     RATE("faults.no_auth", faults.no_auth),
+    RATE("faults.bad_input.not_json", faults.bad_input[GP_BAD_INPUT_NOT_JSON]),
+    RATE("faults.bad_input.unknown_type", faults.bad_input[GP_BAD_INPUT_UNKNOWN_TYPE]),
+    RATE("faults.bad_input.wrong_field_type", faults.bad_input[GP_BAD_INPUT_WRONG_FIELD]),
+    RATE("faults.bad_input.garbage_before_auth", faults.bad_input[GP_BAD_INPUT_EARLY_GARBAGE]),
+    RATE("faults.bad_input.ping_before_auth", faults.bad_input[GP_BAD_INPUT_EARLY_PING]),
+    RATE("faults.bad_input.ping", faults.bad_input[GP_BAD_INPUT_PING]),
+    RATE("faults.bad_input.second_auth", faults.bad_input[GP_BAD_INPUT_SECOND_AUTH]),
+    RATE("faults.bad_input.second_bad_auth", faults.bad_input[GP_BAD_INPUT_SECOND_BAD_AUTH]),
+    RATE("faults.bad_input.binary_frame", faults.bad_input[GP_BAD_INPUT_BINARY]),
+    RATE("faults.bad_input.over_size_limit", faults.bad_input[GP_BAD_INPUT_OVERSIZE]),
+    RATE("faults.bad_input.at_size_limit", faults.bad_input[GP_BAD_INPUT_AT_LIMIT]),
+    RATE("faults.bad_input.pipelined_request", faults.bad_input[GP_BAD_INPUT_PIPELINED]),
+    RATE("faults.edge_token.nbf_now", faults.edge_token[GP_EDGE_TOKEN_NBF_NOW]),
+    RATE("faults.edge_token.longest_sub", faults.edge_token[GP_EDGE_TOKEN_LONGEST_SUB]),
     RATE("faults.agent_failure", faults.agent_failure),
     U32_ANY("faults.until_ms", faults.until_ms),
     U32_POS("limits.ready_timeout_ms", limits.ready_timeout_ms),

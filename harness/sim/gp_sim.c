@@ -133,9 +133,10 @@ static void on_to_server(gp_sim *s, uint32_t i, sim_msg *m)
         l->accept_deferred = false;
         gp_sim_push(s, s->now + 1, EV_SERVER_ACCEPT, i, 0, NULL);
     }
+    bool binary = m->flags & SIM_MSG_BINARY;
     if (!l->server_closing) /* a closing connection's input is not read */
         gp_drive_server_received(s->run, i, m->data, m->len);
-    gp_server_on_message(s->srv, l->h, m->data, m->len, false);
+    gp_server_on_message(s->srv, l->h, m->data, m->len, binary);
 }
 
 static void on_to_client(gp_sim *s, uint32_t i, sim_msg *m)

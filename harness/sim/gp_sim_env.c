@@ -195,6 +195,16 @@ static void io_send(void *ctx, gp_vclient *c, const char *data, size_t len, unsi
     gp_sim_carry(s, c->index, true, data, len, tag);
 }
 
+static void io_send_binary(void *ctx, gp_vclient *c, const char *data, size_t len)
+{
+    gp_sim *s = ctx;
+    sim_link *l = &s->links[c->index];
+    gp_sim_tracef(s, c->index, "client -> server: a binary frame of %zu bytes", len);
+    if (l->client_closed || l->reset)
+        return;
+    gp_sim_carry(s, c->index, true, data, len, GP_VC_TAG_PROBE | SIM_MSG_BINARY);
+}
+
 static void io_close(void *ctx, gp_vclient *c, int code)
 {
     gp_sim *s = ctx;
@@ -245,7 +255,8 @@ void gp_sim_env_init(gp_sim *s)
                       .close = env_close, .log = env_log, .log_level_min = min,
                       .observe = env_observe, .alloc = &s->alloc.a};
     s->sh.io = (gp_vc_io){.ctx = s, .now_ms = io_now, .send = io_send,
-                          .close = io_close, .timer = io_timer, .latency = io_latency};
+                          .send_binary = io_send_binary, .close = io_close,
+                          .timer = io_timer, .latency = io_latency};
     /* the core's messages and the clients' reuse one encoder's trees (NULL:
      * built each time) */
     s->sh.enc = s->env.enc = gp_msg_encoder_create();

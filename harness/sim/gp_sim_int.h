@@ -28,9 +28,12 @@ enum ev_kind {
     EV_FAULTS_END,       /* faults.until_ms: no fault from now on */
 };
 
+/* gp_sim_carry's tag bit and sim_msg's flag: a binary frame */
+#define SIM_MSG_BINARY (1u << 16)
+
 typedef struct sim_msg {
     size_t len;
-    unsigned flags; /* GP_VC_DELIVERY_* (a network copy) */
+    unsigned flags; /* GP_VC_DELIVERY_* (a network copy), SIM_MSG_BINARY */
     char data[];
 } sim_msg;
 

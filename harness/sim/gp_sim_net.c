@@ -118,7 +118,9 @@ void gp_sim_carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
         *last_key = key;
     }
     bool twice = net_chance(s, i, sc->network.duplicate_rate);
-    if (!push_copy(s, i, to_server, at, data, len, 0))
+    unsigned binary = tag & SIM_MSG_BINARY;
+    tag &= ~SIM_MSG_BINARY;
+    if (!push_copy(s, i, to_server, at, data, len, binary))
         return;
     s->run->messages++;
     if (twice) {
@@ -126,6 +128,7 @@ void gp_sim_carry(gp_sim *s, uint32_t i, bool to_server, const char *data,
          * the same message twice in a row */
         gp_drive_fact(s->run, i, to_server ? GP_FACT_DUP_TO_SERVER : GP_FACT_DUP_TO_CLIENT,
                       (int)tag);
-        push_copy(s, i, to_server, at, data, len, to_server ? 0 : GP_VC_DELIVERY_DUPLICATE);
+        push_copy(s, i, to_server, at, data, len,
+                  binary | (to_server ? 0 : GP_VC_DELIVERY_DUPLICATE));
     }
 }

@@ -1,10 +1,15 @@
 """gp_serverproc: start goldpath-server on a free port, stop it, read its logs.
 
-The server is started with `--port 0 --ready-file F`: it binds a port the
-kernel picks and writes it to F once it listens, so tests never race for a
-port and never sleep "long enough".  stop() sends SIGTERM and returns the
-exit status; check_clean() fails on sanitizer reports in the server's
-stderr (the suite also runs in the ASan/UBSan build).
+The server is started with `--port P --ready-file F`, P a port below 32768
+(not --port 0: the kernel would pick one in its ephemeral range, where
+TIME_WAIT and outgoing connections collide with test servers) that
+free_port() of tests/server_lib.py found free with bind() just before; the
+server writes it to F once it listens, so tests never sleep "long enough".
+When another process took P between the probe and the server's bind (the
+server exits 1, "could not listen"), start() starts it again on another
+port.  stop() sends SIGTERM and returns the exit status; check_clean() fails
+on sanitizer reports in the server's stderr (the suite also runs in the
+ASan/UBSan build).
 
 Each server gets a scratch folder (ready file, stdout, stderr) under the
 temporary folder.  Once the process has exited, cleanup() reads the logs
@@ -19,9 +24,28 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
+
+
+def _server_lib():
+    """tests/server_lib.py, imported without leaving a __pycache__ behind."""
+    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if tests_dir not in sys.path:
+        sys.path.append(tests_dir)  # last: it shadows nothing of ours
+    keep, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        import server_lib
+    finally:
+        sys.dont_write_bytecode = keep
+    return server_lib
+
+
+_lib = _server_lib()
+free_port, lost_port = _lib.free_port, _lib.lost_port
+START_ATTEMPTS = _lib.START_ATTEMPTS
 
 SECRET = "protocol-test-secret"
 START_TIMEOUT_S = 15.0
@@ -77,8 +101,8 @@ class Server:
         except FileNotFoundError:
             return ""
 
-    def command(self):
-        cmd = [self.binary, "--port", "0", "--ready-file", self.ready_file]
+    def command(self, port):
+        cmd = [self.binary, "--port", str(port), "--ready-file", self.ready_file]
         if self.secret is not None:
             cmd += ["--jwt-secret", self.secret]
         return cmd + self.args
@@ -88,32 +112,42 @@ class Server:
             resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     def spawn(self, cmd=None):
+        """Starts cmd, or command() on a free port below 32768."""
+        if os.path.exists(self.ready_file):
+            os.remove(self.ready_file)  # an earlier attempt's
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(
-                cmd or self.command(), env=self.env, stdin=subprocess.DEVNULL,
+                cmd or self.command(free_port()), env=self.env, stdin=subprocess.DEVNULL,
                 stdout=out, stderr=err,
                 preexec_fn=self._preexec if self.nofile is not None else None)
         return self.proc
 
     def start(self):
-        self.spawn()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if os.path.exists(self.ready_file):
-                with open(self.ready_file) as f:
-                    text = f.read().strip()
-                if text:
-                    self.port = int(text)
-                    return self
-            if self.proc.poll() is not None:
+        for _ in range(START_ATTEMPTS):
+            self.spawn()
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while time.monotonic() < deadline:
+                if os.path.exists(self.ready_file):
+                    with open(self.ready_file) as f:
+                        text = f.read().strip()
+                    if text:
+                        self.port = int(text)
+                        return self
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.02)
+            else:
+                self.kill()
+                raise AssertionError("server did not write its ready file in time")
+            if not lost_port(self.proc.returncode, self.stderr()):
                 raise AssertionError(f"server exited with {self.proc.returncode} before "
                                      f"listening:\n{self.stderr()}")
-            time.sleep(0.02)
-        self.kill()
-        raise AssertionError("server did not write its ready file in time")
+            # another process took the port between the probe and the bind
+        raise AssertionError(f"server lost its port {START_ATTEMPTS} times:\n{self.stderr()}")
 
     def run_to_exit(self, timeout=STOP_TIMEOUT_S):
-        """For start-up failures: runs the command, returns (code, out, err)."""
+        """For start-up failures (refused before the server binds): runs the
+        command once, on a free port, and returns (code, out, err)."""
         self.spawn()
         try:
             code = self.proc.wait(timeout)
